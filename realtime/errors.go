@@ -1,0 +1,283 @@
+package realtime
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Error types used by the service.
+const (
+	InvalidRequestError = "invalid_request_error"
+	ServerError         = "server_error"
+)
+
+// Error codes used by the service (reference §3.1).
+const (
+	CodeInvalidValue            = "invalid_value"
+	CodeInvalidEvent            = "invalid_event"
+	CodeInvalidJSON             = "invalid_json"
+	CodeUnknownParameter        = "unknown_parameter"
+	CodeMissingRequiredParam    = "missing_required_parameter"
+	CodeInvalidType             = "invalid_type"
+	CodeIntegerBelowMin         = "integer_below_min_value"
+	CodeIntegerAboveMax         = "integer_above_max_value"
+	CodeDecimalBelowMin         = "decimal_below_min_value"
+	CodeDecimalAboveMax         = "decimal_above_max_value"
+	CodeCommitEmpty             = "input_audio_buffer_commit_empty"
+	CodeActiveResponse          = "conversation_already_has_active_response"
+	CodeCancelNotActive         = "response_cancel_not_active"
+	CodeUnsupportedContentType  = "unsupported_content_type"
+	CodeItemNotFound            = "item_not_found"
+	CodeInvalidAudioEnd         = "invalid_audio_end_ms"
+	CodeCannotUpdateVoice       = "cannot_update_voice"
+	CodeSessionExpired          = "session_expired"
+	CodeInvalidAPIKey           = "invalid_api_key"
+	CodeInvalidModel            = "invalid_model"
+	CodeMissingModel            = "missing_model"
+	CodeBetaAPIShapeDisabled    = "beta_api_shape_disabled"
+	CodeRateLimitExceeded       = "rate_limit_exceeded"
+	CodeInputTranscriptionError = "transcription_failed"
+)
+
+// Error is an "error" server event's payload. Empty Code, Param and EventID
+// are sent as JSON null, as the service does.
+type Error struct {
+	Type    string // InvalidRequestError unless noted
+	Code    string
+	Message string
+	Param   string
+	EventID string // the client event that caused it
+}
+
+func (e *Error) Error() string {
+	if e.Code != "" {
+		return e.Code + ": " + e.Message
+	}
+	return e.Message
+}
+
+// WithEventID returns a copy of e that names the client event id.
+func (e *Error) WithEventID(id string) *Error {
+	c := *e
+	c.EventID = id
+	return &c
+}
+
+// AppendEvent appends e as an "error" server event with the given server
+// event_id to dst.
+func (e *Error) AppendEvent(dst []byte, serverEventID string) []byte {
+	dst = append(dst, `{"type":"error","event_id":`...)
+	dst = strconv.AppendQuote(dst, serverEventID)
+	dst = append(dst, `,"error":{"type":`...)
+	typ := e.Type
+	if typ == "" {
+		typ = InvalidRequestError
+	}
+	dst = appendJSONString(dst, typ)
+	dst = append(dst, `,"code":`...)
+	dst = appendNullable(dst, e.Code)
+	dst = append(dst, `,"message":`...)
+	dst = appendJSONString(dst, e.Message)
+	dst = append(dst, `,"param":`...)
+	dst = appendNullable(dst, e.Param)
+	dst = append(dst, `,"event_id":`...)
+	dst = appendNullable(dst, e.EventID)
+	return append(dst, "}}"...)
+}
+
+func appendNullable(dst []byte, s string) []byte {
+	if s == "" {
+		return append(dst, "null"...)
+	}
+	return appendJSONString(dst, s)
+}
+
+// appendJSONString appends s as a JSON string. strconv.Quote is not JSON (it
+// writes \x escapes), so characters are escaped by hand.
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			dst = append(dst, '\\', c)
+		case c == '\n':
+			dst = append(dst, '\\', 'n')
+		case c == '\r':
+			dst = append(dst, '\\', 'r')
+		case c == '\t':
+			dst = append(dst, '\\', 't')
+		case c < 0x20:
+			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return append(dst, '"')
+}
+
+// AppendJSONString appends s to dst as a JSON string literal.
+func AppendJSONString(dst []byte, s string) []byte { return appendJSONString(dst, s) }
+
+func invalid(code, param, format string, args ...any) *Error {
+	return &Error{Type: InvalidRequestError, Code: code, Param: param, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrInvalidJSON is the service's answer to a text frame that is not JSON.
+func ErrInvalidJSON(detail string) *Error {
+	return invalid(CodeInvalidJSON, "", "Invalid event: failed to parse JSON value: %s.", detail)
+}
+
+// ErrBinaryFrame is the answer to a binary WebSocket message.
+func ErrBinaryFrame() *Error {
+	return invalid(CodeInvalidEvent, "", "Expected a text WebSocket message; binary frames are not supported.")
+}
+
+// ErrMissingTypeField is the answer to an event without "type".
+func ErrMissingTypeField() *Error {
+	return invalid(CodeInvalidEvent, "type", "The 'type' field is missing.")
+}
+
+// ErrUnknownEventType is the answer to an event type the dialect does not
+// accept (including invented keep-alives such as "ping").
+func ErrUnknownEventType(d Dialect, typ string) *Error {
+	return invalid(CodeInvalidValue, "type", "Invalid value: '%s'. Supported values are: %s.",
+		typ, "'"+strings.Join(ClientTypes(d), "', '")+"'")
+}
+
+// ErrUnknownParameter is the answer to a field the event does not have.
+func ErrUnknownParameter(path string) *Error {
+	return invalid(CodeUnknownParameter, path, "Unknown parameter: '%s'.", path)
+}
+
+// ErrMissingParameter is the answer to a required field that is absent.
+func ErrMissingParameter(path string) *Error {
+	return invalid(CodeMissingRequiredParam, path, "Missing required parameter: '%s'.", path)
+}
+
+// ErrInvalidType is the answer to a field of the wrong JSON type.
+func ErrInvalidType(path, want, got string) *Error {
+	return invalid(CodeInvalidType, path, "Invalid type for '%s': expected %s, but got %s instead.", path, want, got)
+}
+
+// ErrInvalidValue is the answer to a field with a value outside its enum.
+func ErrInvalidValue(path, got string, supported []string) *Error {
+	return invalid(CodeInvalidValue, path, "Invalid value: '%s'. Supported values are: '%s'.", got, strings.Join(supported, "', '"))
+}
+
+// ErrBelowMin and ErrAboveMax are the answers to numbers out of range.
+func ErrBelowMin(path string, min, got float64, integer bool) *Error {
+	code := CodeDecimalBelowMin
+	if integer {
+		code = CodeIntegerBelowMin
+	}
+	return invalid(code, path, "Invalid '%s': expected a value >= %s, but got %s instead.", path, num(min), num(got))
+}
+
+// ErrAboveMax is the answer to a number above its maximum.
+func ErrAboveMax(path string, max, got float64, integer bool) *Error {
+	code := CodeDecimalAboveMax
+	if integer {
+		code = CodeIntegerAboveMax
+	}
+	return invalid(code, path, "Invalid '%s': expected a value <= %s, but got %s instead.", path, num(max), num(got))
+}
+
+func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// ErrInvalidAudio is the answer to an append whose audio is not valid base64
+// or not whole samples of the session's input format (e.g. "mono PCM16 at 24kHz").
+func ErrInvalidAudio(formatDesc string) *Error {
+	return invalid(CodeInvalidValue, "audio", "Invalid 'audio'. Expected base64-encoded audio bytes (%s) but got an invalid value.", formatDesc)
+}
+
+// ErrCommitEmpty is the answer to a commit with less than 100 ms buffered.
+func ErrCommitEmpty(bufferedMs float64) *Error {
+	return invalid(CodeCommitEmpty, "", "Error committing input audio buffer: buffer too small. Expected at least 100ms of audio, but buffer only has %.2fms of audio.", bufferedMs)
+}
+
+// ErrActiveResponse is the answer to response.create while one is active.
+func ErrActiveResponse(responseID string) *Error {
+	return invalid(CodeActiveResponse, "", "Conversation already has an active response in progress: %s. Wait until the response is finished before creating a new one.", responseID)
+}
+
+// ErrCancelNotActive is the answer to response.cancel with nothing active.
+func ErrCancelNotActive() *Error {
+	return invalid(CodeCancelNotActive, "", "Cancellation failed: no active response found")
+}
+
+// ErrTruncateNotAudio is the answer to truncating an item that is not
+// assistant audio, or that has no audio yet, or at 0 ms.
+func ErrTruncateNotAudio() *Error {
+	return invalid(CodeUnsupportedContentType, "", "Only model output audio messages can be truncated")
+}
+
+// ErrTruncateTooLong is the answer to audio_end_ms beyond the item's audio.
+func ErrTruncateTooLong(haveMs, wantMs int) *Error {
+	return invalid(CodeInvalidValue, "audio_end_ms", "Audio content of %dms is already shorter than %dms", haveMs, wantMs)
+}
+
+// ErrItemNotFound is the answer to an unknown item id (param names the field).
+func ErrItemNotFound(param, id string) *Error {
+	return invalid(CodeItemNotFound, param, "Item with item_id '%s' does not exist.", id)
+}
+
+// ErrPreviousItemNotFound is the answer to an unknown previous_item_id.
+func ErrPreviousItemNotFound(id string) *Error {
+	return invalid(CodeItemNotFound, "previous_item_id", "Previous item with id '%s' does not exist.", id)
+}
+
+// ErrCannotUpdateVoice is the answer to a voice change after assistant audio.
+func ErrCannotUpdateVoice() *Error {
+	return invalid(CodeCannotUpdateVoice, "session.voice", "Cannot update a conversation's voice if assistant audio is present.")
+}
+
+// ErrSessionExpired is sent when the session reaches its maximum duration;
+// a close frame follows.
+func ErrSessionExpired(minutes int) *Error {
+	return invalid(CodeSessionExpired, "", "Your session hit the maximum duration of %d minutes.", minutes)
+}
+
+// ErrInvalidAPIKey is sent on the OpenAI path for a wrong key; close 3000 follows.
+func ErrInvalidAPIKey(key string) *Error {
+	return invalid(CodeInvalidAPIKey, "", "Incorrect API key provided: %s. You can find your API key at https://platform.openai.com/account/api-keys.", maskKey(key))
+}
+
+// ErrMissingAuth is sent on the OpenAI path without credentials; close 3000 follows.
+func ErrMissingAuth() *Error {
+	return invalid("", "", "Missing bearer or basic authentication in header")
+}
+
+// ErrMissingModel and ErrBetaShapeDisabled are handshake-time errors on the
+// OpenAI path; close 4000 follows.
+func ErrMissingModel() *Error {
+	return invalid(CodeMissingModel, "", "You must provide a model parameter")
+}
+
+// ErrBetaShapeDisabled is the GA service's answer to the beta header.
+func ErrBetaShapeDisabled() *Error {
+	return invalid(CodeBetaAPIShapeDisabled, "", "The beta Realtime API shape has been disabled for this model. Remove the 'OpenAI-Beta: realtime=v1' header to use the GA shape.")
+}
+
+// ErrRateLimited is the answer when simulated rate limits are exhausted.
+func ErrRateLimited() *Error {
+	return &Error{Type: "rate_limit_error", Code: CodeRateLimitExceeded, Message: "Rate limit reached. Please try again later."}
+}
+
+// ErrServer is a generic service fault.
+func ErrServer(msg string) *Error {
+	if msg == "" {
+		msg = "The server had an error while processing your request. Sorry about that!"
+	}
+	return &Error{Type: ServerError, Message: msg}
+}
+
+// maskKey shows a key as the service does: the first 3 and last 4 characters.
+func maskKey(k string) string {
+	if len(k) <= 8 {
+		return strings.Repeat("*", len(k))
+	}
+	return k[:3] + strings.Repeat("*", 12) + k[len(k)-4:]
+}
