@@ -1,0 +1,188 @@
+package mockserver
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/rtmock/rtmock/realtime"
+)
+
+// Provider is the service a session imitates, chosen by the URL path.
+type Provider string
+
+// Providers.
+const (
+	Azure  Provider = "azure"
+	OpenAI Provider = "openai"
+)
+
+// handshakeInfo is what the upgrade request decided.
+type handshakeInfo struct {
+	provider     Provider
+	dialect      realtime.Dialect
+	path         string
+	query        map[string]string
+	model        string // deployment (Azure) or model (OpenAI)
+	apiVersion   string
+	subprotocols []string // the one subprotocol to echo, if any
+	// fatal is set on the OpenAI path for failures the service reports
+	// after the upgrade: an error event, then a close with closeCode.
+	fatal     *realtime.Error
+	closeCode int
+	closeWhy  string
+}
+
+// httpError is a refusal before the upgrade, as Azure answers.
+type httpError struct {
+	status int
+	code   string
+	msg    string
+}
+
+func (e *httpError) writeHTTP(w http.ResponseWriter) {
+	writeJSONError(w, e.status, e.code, e.msg)
+}
+
+func writeJSONError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": code, "message": msg}})
+}
+
+const (
+	subprotoRealtime = "realtime"
+	subprotoBeta     = "openai-beta.realtime-v1"
+	subprotoKey      = "openai-insecure-api-key."
+)
+
+// handshake routes the upgrade request: /openai/realtime (Azure preview),
+// /openai/v1/realtime (Azure GA), /v1/realtime (OpenAI; preview with the
+// beta header or subprotocol, GA otherwise).
+func handshake(r *http.Request, cfg *config) (*handshakeInfo, *httpError) {
+	q := r.URL.Query()
+	info := &handshakeInfo{path: r.URL.Path, query: map[string]string{}}
+	for k, v := range q {
+		if len(v) > 0 && k != "api-key" {
+			info.query[k] = v[0]
+		}
+	}
+	offered := offeredSubprotocols(r)
+	beta := strings.EqualFold(strings.TrimSpace(r.Header.Get("OpenAI-Beta")), "realtime=v1") || contains(offered, subprotoBeta)
+
+	notFound := &httpError{http.StatusNotFound, "404", "Resource not found"}
+	switch strings.TrimSuffix(r.URL.Path, "/") {
+	case "/openai/realtime":
+		info.provider, info.dialect = Azure, realtime.Preview
+		info.apiVersion = q.Get("api-version")
+		info.model = q.Get("deployment")
+		if info.apiVersion == "" || info.model == "" {
+			// Azure answers a preview URL without api-version or deployment
+			// with 404 before the upgrade.
+			return nil, notFound
+		}
+	case "/openai/v1/realtime":
+		info.provider, info.dialect = Azure, realtime.GA
+		info.model = q.Get("model")
+		if info.model == "" && q.Get("intent") == "" && q.Get("call_id") == "" {
+			return nil, &httpError{http.StatusBadRequest, "BadRequest", "Missing required query parameter: 'model'."}
+		}
+	case "/v1/realtime":
+		info.provider, info.dialect = OpenAI, realtime.GA
+		if beta {
+			info.dialect = realtime.Preview
+		}
+		info.model = q.Get("model")
+	default:
+		return nil, notFound
+	}
+
+	key, bearer := credentials(r, offered)
+	if cfg.APIKey != "" {
+		got := key
+		if got == "" {
+			got = bearer
+		}
+		ok := got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(cfg.APIKey)) == 1
+		if !ok {
+			if info.provider == Azure {
+				return nil, &httpError{http.StatusUnauthorized, "401", "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource."}
+			}
+			// The OpenAI service upgrades, then reports and closes with 3000.
+			info.closeCode = 3000
+			if got == "" {
+				info.fatal = realtime.ErrMissingAuth()
+				info.closeWhy = "invalid_request_error"
+			} else {
+				info.fatal = realtime.ErrInvalidAPIKey(got)
+				info.closeWhy = "invalid_request_error.invalid_api_key"
+			}
+		}
+	}
+	if info.provider == OpenAI && info.fatal == nil && info.model == "" && q.Get("intent") == "" && q.Get("call_id") == "" {
+		info.fatal, info.closeCode, info.closeWhy = realtime.ErrMissingModel(), 4000, "invalid_request_error.missing_model"
+	}
+	info.subprotocols = chooseSubprotocol(offered)
+	return info, nil
+}
+
+// credentials returns the api key (header, query or subprotocol) and the
+// bearer token, whichever the client sent.
+func credentials(r *http.Request, offered []string) (key, bearer string) {
+	key = r.Header.Get("api-key")
+	if key == "" {
+		key = r.URL.Query().Get("api-key")
+	}
+	for _, p := range offered {
+		if strings.HasPrefix(p, subprotoKey) && key == "" {
+			key = strings.TrimPrefix(p, subprotoKey)
+		}
+	}
+	if a := r.Header.Get("Authorization"); len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
+		bearer = strings.TrimSpace(a[7:])
+	}
+	return key, bearer
+}
+
+func offeredSubprotocols(r *http.Request) []string {
+	var out []string
+	for _, h := range r.Header.Values("Sec-WebSocket-Protocol") {
+		for _, p := range strings.Split(h, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// chooseSubprotocol picks the subprotocol to echo: "realtime" when offered
+// (clients such as ws fail the handshake when they offered protocols and get
+// none back), else the beta marker, else the first one that carries no
+// secret.
+func chooseSubprotocol(offered []string) []string {
+	if len(offered) == 0 {
+		return nil
+	}
+	for _, want := range []string{subprotoRealtime, subprotoBeta} {
+		if contains(offered, want) {
+			return []string{want}
+		}
+	}
+	for _, p := range offered {
+		if !strings.HasPrefix(p, subprotoKey) {
+			return []string{p}
+		}
+	}
+	return []string{offered[0]}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
