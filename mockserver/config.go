@@ -222,7 +222,9 @@ func (f *fields) unknown() *realtime.Error {
 	return nil
 }
 
-func isNull(raw json.RawMessage) bool { return len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" }
+func isNull(raw json.RawMessage) bool {
+	return len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null"
+}
 
 func jsonKind(raw json.RawMessage) string {
 	raw = bytes.TrimSpace(raw)

@@ -67,14 +67,14 @@ type Options struct {
 
 // Latencies are the live pace's delays, measured on the live service.
 type Latencies struct {
-	SessionUpdated       time.Duration // session.update → session.updated (~260 ms)
-	ResponseCreated      time.Duration // trigger → response.created (~280 ms)
-	FirstDelta           time.Duration // trigger → first text/audio delta (~480 ms)
-	Committed            time.Duration // commit → input_audio_buffer.committed (~145 ms, manual commits)
-	TranscriptionDelta   time.Duration // commit → first input transcription delta (~1.2 s)
-	TranscriptionDone    time.Duration // commit → transcription completed
-	RateLimitsAfterDone  time.Duration // response.done → rate_limits.updated (~43 ms)
-	AudioSpeed           float64       // audio generation speed as a multiple of playback (default 3)
+	SessionUpdated      time.Duration // session.update → session.updated (~260 ms)
+	ResponseCreated     time.Duration // trigger → response.created (~280 ms)
+	FirstDelta          time.Duration // trigger → first text/audio delta (~480 ms)
+	Committed           time.Duration // commit → input_audio_buffer.committed (~145 ms, manual commits)
+	TranscriptionDelta  time.Duration // commit → first input transcription delta (~1.2 s)
+	TranscriptionDone   time.Duration // commit → transcription completed
+	RateLimitsAfterDone time.Duration // response.done → rate_limits.updated (~43 ms)
+	AudioSpeed          float64       // audio generation speed as a multiple of playback (default 3)
 }
 
 // DefaultLatencies are the live service's observed latencies (protocol

@@ -37,14 +37,14 @@ type session struct {
 	seq    uint64
 	closed bool
 
-	scn     *scenarios.Scenario
-	used    []bool
-	conf    sessionConfig
-	convID  string
-	items   []*item
-	byID    map[string]*item
-	active  *response // the response writing to the default conversation
-	oob     map[*response]bool
+	scn             *scenarios.Scenario
+	used            []bool
+	conf            sessionConfig
+	convID          string
+	items           []*item
+	byID            map[string]*item
+	active          *response // the response writing to the default conversation
+	oob             map[*response]bool
 	audioOutPresent bool
 
 	// Input audio on the session's cumulative timeline.
@@ -57,7 +57,7 @@ type session struct {
 
 	// What happened since the last response, for turn matching.
 	itemSinceResponse, commitSinceResponse bool
-	lastUserTranscript string
+	lastUserTranscript                     string
 }
 
 type inbound struct {

@@ -262,3 +262,14 @@ func skipValue(data []byte, i int) (int, error) {
 	}
 	return 0, &SyntaxError{i, fmt.Errorf("%w: invalid character %q", ErrNotJSON, data[i])}
 }
+
+// Keys returns the top-level member names of a JSON object in document order,
+// skipping values by scanning (cheap for large audio strings).
+func Keys(data []byte) ([]string, error) {
+	var keys []string
+	err := scanObject(data, func(key, _ []byte, _ bool) bool {
+		keys = append(keys, string(key))
+		return true
+	})
+	return keys, err
+}
