@@ -1,0 +1,353 @@
+package cassette
+
+import (
+	"bufio"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/rtmock/rtmock/realtime"
+)
+
+// ReaderOptions configures a [Reader]. The zero value (or nil) is ready to
+// use.
+type ReaderOptions struct {
+	// Name is the file name used in errors ("cassette NAME:12:5: …").
+	// Empty: errors say "cassette line 12:5: …".
+	Name string
+
+	// MaxLine is the longest line accepted, in bytes; a longer line is an
+	// error. 0 means DefaultMaxLine. Memory use is bounded by it.
+	MaxLine int
+}
+
+// Reader reads a cassette frame by frame. Its memory use is bounded by the
+// longest line.
+type Reader struct {
+	br        *bufio.Reader
+	name      string
+	maxLine   int
+	line      int    // number of the last line read
+	long      []byte // a line that did not fit the bufio buffer
+	data      []byte // decoded payload of the last frame
+	header    Header
+	truncated *ParseError
+	eof       bool
+}
+
+// NewReader reads the header from r and returns a Reader positioned at the
+// first frame. A bad or missing header is a *ParseError; an unknown version
+// is one that wraps ErrUnknownVersion.
+func NewReader(r io.Reader, opts *ReaderOptions) (*Reader, error) {
+	var o ReaderOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.MaxLine <= 0 {
+		o.MaxLine = DefaultMaxLine
+	}
+	rd := &Reader{br: bufio.NewReaderSize(r, 64<<10), name: o.Name, maxLine: o.MaxLine}
+	line, _, err := rd.readLine()
+	if err == io.EOF {
+		return nil, rd.errorf(1, 0, "empty file, expected a header line")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := rd.parseHeader(line); err != nil {
+		return nil, err
+	}
+	return rd, nil
+}
+
+// Header is the cassette's header.
+func (r *Reader) Header() Header { return r.header.clone() }
+
+// Next returns the next frame, or io.EOF after the last one. The frame's
+// Data is valid until the following call to Next.
+//
+// A line that cannot be parsed is a *ParseError, except a last line without
+// its line break (a recording cut short): that one ends the cassette with
+// io.EOF and is reported by [Reader.Truncated].
+func (r *Reader) Next() (Frame, error) {
+	for {
+		if r.eof {
+			return Frame{}, io.EOF
+		}
+		line, complete, err := r.readLine()
+		if err == io.EOF {
+			r.eof = true
+			return Frame{}, io.EOF
+		}
+		if err != nil {
+			return Frame{}, err
+		}
+		if skipSpace(line, 0) == len(line) {
+			continue // blank lines are allowed
+		}
+		f, err := r.parseFrame(line)
+		if err != nil {
+			if !complete {
+				var pe *ParseError
+				errors.As(err, &pe)
+				pe.Err = fmt.Errorf("truncated last line (the recording was cut short): %w", pe.Err)
+				r.truncated = pe
+				r.eof = true
+				return Frame{}, io.EOF
+			}
+			return Frame{}, err
+		}
+		return f, nil
+	}
+}
+
+// Truncated is the warning for a half-written last line once Next has
+// returned io.EOF, or nil.
+func (r *Reader) Truncated() *ParseError { return r.truncated }
+
+// readLine returns the next line (with its "\n" when complete) and whether
+// it ended with a line break.
+func (r *Reader) readLine() ([]byte, bool, error) {
+	r.long = r.long[:0]
+	for {
+		chunk, err := r.br.ReadSlice('\n')
+		if len(r.long)+len(chunk) > r.maxLine {
+			r.line++
+			return nil, false, r.errorf(r.line, 0, "line longer than %d bytes", r.maxLine)
+		}
+		switch err {
+		case nil:
+			r.line++
+			if len(r.long) == 0 {
+				return chunk, true, nil
+			}
+			r.long = append(r.long, chunk...)
+			return r.long, true, nil
+		case bufio.ErrBufferFull:
+			r.long = append(r.long, chunk...)
+		case io.EOF:
+			r.long = append(r.long, chunk...)
+			if len(r.long) == 0 {
+				return nil, false, io.EOF
+			}
+			r.line++
+			return r.long, false, nil
+		default:
+			return nil, false, fmt.Errorf("read cassette %s: %w", r.name, err)
+		}
+	}
+}
+
+func (r *Reader) errorf(line, col int, format string, args ...any) *ParseError {
+	return &ParseError{Path: r.name, Line: line, Column: col, Err: fmt.Errorf(format, args...)}
+}
+
+// errAtOffset turns a scanner error into a ParseError with its column.
+func (r *Reader) errAtOffset(err error) *ParseError {
+	var se *scanError
+	if errors.As(err, &se) {
+		return &ParseError{Path: r.name, Line: r.line, Column: se.off + 1, Err: errors.New(se.msg)}
+	}
+	var pe *ParseError
+	if errors.As(err, &pe) {
+		return pe
+	}
+	return &ParseError{Path: r.name, Line: r.line, Err: err}
+}
+
+func (r *Reader) parseHeader(line []byte) error {
+	var probe struct {
+		Version *json.Number `json:"rtcassette"`
+	}
+	if err := json.Unmarshal(line, &probe); err != nil {
+		return r.jsonError(line, "bad header", err)
+	}
+	if probe.Version == nil {
+		return r.errorf(1, 0, `not a cassette: the header has no "rtcassette" version`)
+	}
+	if v, err := probe.Version.Int64(); err != nil || v != Version {
+		return &ParseError{Path: r.name, Line: 1, Column: columnOf(line, "rtcassette"),
+			Err: fmt.Errorf("%w %s (this build reads version %d)", ErrUnknownVersion, probe.Version, Version)}
+	}
+	if err := json.Unmarshal(line, &r.header); err != nil {
+		return r.jsonError(line, "bad header", err)
+	}
+	return nil
+}
+
+// jsonError places an encoding/json error in the line.
+func (r *Reader) jsonError(line []byte, what string, err error) *ParseError {
+	col := 0
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		col = int(se.Offset)
+	case errors.As(err, &te):
+		col = columnOf(line, te.Field)
+	}
+	return &ParseError{Path: r.name, Line: r.line, Column: col, Err: fmt.Errorf("%s: %w", what, err)}
+}
+
+// columnOf is the 1-based column of the member named key, or 0.
+func columnOf(line []byte, key string) int {
+	if key == "" {
+		return 0
+	}
+	q := strconv.Quote(key)
+	for i := 0; i+len(q) <= len(line); i++ {
+		if string(line[i:i+len(q)]) == q {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+type closeJSON struct {
+	Code   *int   `json:"code"`
+	Reason string `json:"reason"`
+}
+
+type httpJSON struct {
+	Status  int               `json:"status"`
+	Headers map[string]string `json:"headers"`
+	Body    string            `json:"body"`
+}
+
+// parseFrame decodes one frame line.
+func (r *Reader) parseFrame(line []byte) (Frame, error) {
+	var f Frame
+	var haveT bool
+	setKind := func(k Kind, start int) error {
+		if f.Kind != 0 {
+			return r.errorf(r.line, start+1, "a frame has exactly one of event, text, binary, close, error, http, dropped; this one has %s and %s", f.Kind, k)
+		}
+		f.Kind = k
+		return nil
+	}
+	// str decodes a string member into dst.
+	str := func(dst, v []byte, start int, what string) ([]byte, error) {
+		if v[0] != '"' {
+			return nil, r.errorf(r.line, start+1, "%s must be a string", what)
+		}
+		out, err := appendUnquoted(dst, v)
+		if err != nil {
+			return nil, r.errorf(r.line, start+1, "bad string in %s", what)
+		}
+		return out, nil
+	}
+	var small [16]byte
+	start := skipSpace(line, 0)
+	if start >= len(line) || line[start] != '{' {
+		return f, r.errorf(r.line, start+1, "a frame must be a JSON object")
+	}
+	end, err := scanObject(line, start, 1, func(key []byte, s, e int) error {
+		v := line[s:e]
+		switch string(key) {
+		case "t":
+			t, err := strconv.ParseFloat(string(v), 64)
+			if err != nil || math.IsNaN(t) || t < 0 || t > math.MaxInt64/1e9 {
+				return r.errorf(r.line, s+1, "t must be a number of seconds >= 0, not %s", v)
+			}
+			f.T = time.Duration(math.Round(t*1e6)) * time.Microsecond
+			haveT = true
+		case "dir":
+			d, err := str(small[:0], v, s, "dir")
+			if err != nil {
+				return err
+			}
+			f.Dir = Direction(d)
+			if !f.Dir.Valid() {
+				return r.errorf(r.line, s+1, "dir must be \"client\" or \"server\", not %s", v)
+			}
+		case "event":
+			if err := setKind(KindText, s); err != nil {
+				return err
+			}
+			f.Data = v
+		case "text":
+			if err := setKind(KindText, s); err != nil {
+				return err
+			}
+			d, err := str(r.data[:0], v, s, "text")
+			if err != nil {
+				return err
+			}
+			r.data, f.Data = d, d
+		case "binary":
+			if err := setKind(KindBinary, s); err != nil {
+				return err
+			}
+			if v[0] != '"' {
+				return r.errorf(r.line, s+1, "binary must be a base64 string")
+			}
+			d, err := base64.StdEncoding.AppendDecode(r.data[:0], v[1:len(v)-1])
+			if err != nil {
+				return r.errorf(r.line, s+1, "binary: %v", err)
+			}
+			r.data, f.Data = d, d
+		case "close":
+			if err := setKind(KindClose, s); err != nil {
+				return err
+			}
+			var c closeJSON
+			if err := json.Unmarshal(v, &c); err != nil || c.Code == nil {
+				return r.errorf(r.line, s+1, `close must be {"code":N,"reason":"…"}`)
+			}
+			f.Code, f.Reason = *c.Code, c.Reason
+		case "error":
+			if err := setKind(KindError, s); err != nil {
+				return err
+			}
+			d, err := str(nil, v, s, "error")
+			if err != nil {
+				return err
+			}
+			f.Reason = string(d)
+		case "http":
+			if err := setKind(KindHTTP, s); err != nil {
+				return err
+			}
+			var h httpJSON
+			if err := json.Unmarshal(v, &h); err != nil || h.Status == 0 {
+				return r.errorf(r.line, s+1, `http must be {"status":N,"headers":{…},"body":"…"}`)
+			}
+			f.Code, f.Header, f.Data = h.Status, h.Headers, []byte(h.Body)
+		case "dropped":
+			if err := setKind(KindDropped, s); err != nil {
+				return err
+			}
+			n, err := strconv.Atoi(string(v))
+			if err != nil || n < 0 {
+				return r.errorf(r.line, s+1, "dropped must be a count >= 0, not %s", v)
+			}
+			f.Code = n
+		}
+		return nil
+	})
+	if err != nil {
+		return f, r.errAtOffset(err)
+	}
+	if i := skipSpace(line, end); i != len(line) {
+		return f, r.errorf(r.line, i+1, "unexpected data after the frame")
+	}
+	switch {
+	case !haveT:
+		return f, r.errorf(r.line, 0, `the frame has no time "t"`)
+	case f.Dir == "":
+		return f, r.errorf(r.line, 0, `the frame has no direction "dir"`)
+	case f.Kind == 0:
+		return f, r.errorf(r.line, 0, "the frame has none of event, text, binary, close, error, http, dropped")
+	}
+	if f.Kind == KindText {
+		if h, err := realtime.Peek(f.Data); err == nil {
+			f.Type = h.Type
+		}
+	}
+	return f, nil
+}
