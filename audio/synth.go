@@ -23,7 +23,8 @@ import (
 // A Tone is immutable once made: its methods may be called from any number
 // of goroutines at once, so one Tone can serve every session of a server.
 // Making one costs up to about a millisecond and a few hundred kilobytes of
-// garbage (for a one-second period), so make each distinct tone once.
+// garbage (for a one-second period), so make each distinct tone once. Make
+// Tones with [NewTone] or [NewSilence]; the zero Tone is not usable.
 type Tone struct {
 	format Format
 	hz     float64

@@ -1,6 +1,7 @@
 package audio
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 )
@@ -102,6 +103,7 @@ type VADEvent struct {
 //
 // Events depend only on the bytes fed, not on how they were split into
 // chunks. A VAD is not safe for concurrent use; give each session its own.
+// Make one with [NewVAD]; the zero VAD is not usable.
 type VAD struct {
 	format       Format
 	frameSamples int     // samples per frame
@@ -232,6 +234,9 @@ func (v *VAD) Reset() {
 // the events it completes, in order; nil if none. An odd trailing byte of
 // PCM16 is kept and joined to the first byte of the next chunk.
 func (v *VAD) Feed(chunk []byte) []VADEvent {
+	if v.frameSamples == 0 {
+		panic("audio: VAD not made by NewVAD")
+	}
 	var events []VADEvent
 	switch v.format {
 	case PCM16:
@@ -245,13 +250,7 @@ func (v *VAD) Feed(chunk []byte) []VADEvent {
 		for i := 0; i < n; {
 			// Whole remainder of the current frame in one tight loop.
 			k := min(n-i, v.frameSamples-v.frameN)
-			ss := v.frameSS
-			seg := chunk[2*i : 2*(i+k)]
-			for j := 0; j+1 < len(seg); j += 2 {
-				s := int64(int16(uint16(seg[j]) | uint16(seg[j+1])<<8))
-				ss += s * s
-			}
-			v.frameSS = ss
+			v.frameSS += sumSquaresPCM16(chunk[2*i : 2*(i+k)])
 			v.frameN += k
 			v.fed += int64(k)
 			i += k
@@ -285,6 +284,29 @@ func (v *VAD) Feed(chunk []byte) []VADEvent {
 		}
 	}
 	return events
+}
+
+// sumSquaresPCM16 returns the sum of the squares of the little-endian
+// 16-bit samples in b (an even number of bytes), four at a time.
+func sumSquaresPCM16(b []byte) int64 {
+	var s0, s1, s2, s3 int64
+	for len(b) >= 8 {
+		x0 := int64(int16(binary.LittleEndian.Uint16(b[0:])))
+		x1 := int64(int16(binary.LittleEndian.Uint16(b[2:])))
+		x2 := int64(int16(binary.LittleEndian.Uint16(b[4:])))
+		x3 := int64(int16(binary.LittleEndian.Uint16(b[6:])))
+		s0 += x0 * x0
+		s1 += x1 * x1
+		s2 += x2 * x2
+		s3 += x3 * x3
+		b = b[8:]
+	}
+	for len(b) >= 2 {
+		x := int64(int16(binary.LittleEndian.Uint16(b)))
+		s0 += x * x
+		b = b[2:]
+	}
+	return s0 + s1 + s2 + s3
 }
 
 // add accounts for one sample.
