@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -162,8 +164,17 @@ func requireNodeClients(t *testing.T) {
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Fatalf("node is not on PATH: %s", hint)
 	}
-	if _, err := os.Stat(filepath.Join("node_modules", ".rtmock-lock.sha256")); err != nil {
-		t.Fatalf("e2e/node_modules is missing or incomplete: %s", hint)
+	// install.sh records the hash of the package-lock.json it installed.
+	stamp, err := os.ReadFile(filepath.Join("node_modules", ".rtmock-lock.sha256"))
+	if err != nil {
+		t.Fatalf("e2e/node_modules is missing or was not installed by e2e/install.sh: %s", hint)
+	}
+	lock, err := os.ReadFile("package-lock.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum := sha256.Sum256(lock); strings.TrimSpace(string(stamp)) != hex.EncodeToString(sum[:]) {
+		t.Fatalf("e2e/node_modules does not match package-lock.json: %s", hint)
 	}
 }
 
