@@ -1,0 +1,143 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/rtmock/rtmock/mockserver"
+	"github.com/rtmock/rtmock/scenarios"
+	"github.com/spf13/cobra"
+)
+
+type serveOptions struct {
+	addr      string
+	apiKey    string
+	pace      string
+	seed      int64
+	logFormat string
+	verbose   bool
+	source    string // scenario name or file, or cassette
+}
+
+// newServeCmd returns "rtmock serve". runF replaces the command's action in
+// tests of flag parsing.
+func newServeCmd(runF func(*cobra.Command, *serveOptions) error) *cobra.Command {
+	opts := &serveOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve [SCENARIO | FILE.yaml | CASSETTE.jsonl]",
+		Short: "Serve a simulated realtime session (default reply, a scenario, or a cassette)",
+		Long: `Serve the Realtime API on a local port. Point an SDK at the printed URL.
+
+With no argument every response is the default reply (the Azure quickstart's
+greeting with synthetic audio) and server VAD answers the audio a client
+streams. A built-in scenario name, a scenario file or a cassette scripts the
+session instead.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.source = args[0]
+			}
+			if runF != nil {
+				return runF(cmd, opts)
+			}
+			return serveRun(cmd, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.addr, "addr", "127.0.0.1:8080", "address to listen on (loopback unless you mean otherwise)")
+	f.StringVar(&opts.apiKey, "api-key", "", "accept only this key (default: any key)")
+	f.StringVar(&opts.pace, "pace", "live", "live | realtime | instant | Nx (live timings scaled N times faster)")
+	f.Int64Var(&opts.seed, "seed", 0, "seed for ids and noise (default: from the time)")
+	f.StringVar(&opts.logFormat, "log-format", "text", "log format on stderr: text or json")
+	f.BoolVarP(&opts.verbose, "verbose", "v", false, "log every protocol error")
+	return cmd
+}
+
+// serveOpts maps flags onto mockserver.Options.
+func serveOpts(cmd *cobra.Command, o *serveOptions) (*mockserver.Options, error) {
+	pace, err := scenarios.ParsePace(o.pace)
+	if err != nil {
+		return nil, usagef("--pace: %v", err)
+	}
+	log, err := newLogger(cmd.ErrOrStderr(), o.logFormat, o.verbose)
+	if err != nil {
+		return nil, err
+	}
+	mo := &mockserver.Options{Addr: o.addr, APIKey: o.apiKey, Seed: o.seed, Logger: log}
+	if cmd.Flags().Changed("pace") {
+		mo.Pace = pace
+	}
+	if o.source != "" {
+		if err := loadSource(mo, o.source); err != nil {
+			return nil, err
+		}
+	}
+	if mo.Pace.Mode == "" && (mo.Scenario == nil || mo.Scenario.Pace.Mode == "") {
+		mo.Pace = pace
+	}
+	return mo, nil
+}
+
+// loadSourceFunc resolves the serve argument; cassette support replaces it.
+var loadSource = func(mo *mockserver.Options, src string) error {
+	sc, err := scenarios.Resolve(src)
+	if err != nil {
+		return usageError{err}
+	}
+	mo.Scenario = sc
+	return nil
+}
+
+func serveRun(cmd *cobra.Command, o *serveOptions) error {
+	mo, err := serveOpts(cmd, o)
+	if err != nil {
+		return err
+	}
+	if host, _, err := net.SplitHostPort(o.addr); err == nil && !isLoopback(host) {
+		mo.Logger.Warn("listening beyond loopback: anyone who can reach this address can use the mock", "addr", o.addr)
+	}
+	srv, err := mockserver.New(mo)
+	if err != nil {
+		return err
+	}
+	printBanner(cmd, srv.URL(), o, mo)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+	mo.Logger.Info("shutting down: closing sessions with 1001")
+	return srv.Close()
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func printBanner(cmd *cobra.Command, url string, o *serveOptions, mo *mockserver.Options) {
+	w := cmd.OutOrStdout()
+	what := "default reply"
+	if mo.Scenario != nil {
+		what = "scenario " + mo.Scenario.Name
+	}
+	key := o.apiKey
+	if key == "" {
+		key = "anything"
+	}
+	fmt.Fprintf(w, "rtmock %s listening on %s (%s, pace %s)\n\n", Version, url, what, o.pace)
+	fmt.Fprintf(w, "Azure SDKs (rt-client, openai AzureOpenAI):\n")
+	fmt.Fprintf(w, "  export AZURE_OPENAI_ENDPOINT=%s\n", url)
+	fmt.Fprintf(w, "  export AZURE_OPENAI_API_KEY=%s\n", key)
+	fmt.Fprintf(w, "  export AZURE_OPENAI_DEPLOYMENT=gpt-4o-realtime-preview\n")
+	fmt.Fprintf(w, "  export OPENAI_API_VERSION=2024-10-01-preview\n")
+	fmt.Fprintf(w, "OpenAI SDKs:\n")
+	fmt.Fprintf(w, "  export OPENAI_BASE_URL=%s/v1\n", url)
+	fmt.Fprintf(w, "  export OPENAI_API_KEY=%s\n\n", key)
+	fmt.Fprintf(w, "Endpoints: %[1]s/openai/realtime?api-version=…&deployment=… (preview), %[1]s/openai/v1/realtime?model=… (GA), %[1]s/v1/realtime?model=… (OpenAI)\n", url)
+}
