@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -58,6 +59,10 @@ type Options struct {
 	// observed on GA in 2026 and documented by Azure) rather than right after
 	// response.created. Default true; set RateLimitsAtStart to move it.
 	RateLimitsAtStart bool
+	// DisableTLS serves plain HTTP only. By default the port also answers
+	// TLS (wss://, https://) with a self-signed loopback certificate, for
+	// SDKs that only dial wss://; see Server.CertPEM.
+	DisableTLS bool
 	// KeepTranscripts keeps every session's frames for Server.Transcripts.
 	KeepTranscripts bool
 	// OnSessionEnd, when set, is called with each session's transcript when
@@ -166,6 +171,7 @@ type Server struct {
 	handler  *Handler
 	serveErr chan error
 	closeOne sync.Once
+	certPEM  []byte
 }
 
 // New starts a Server listening on opts.Addr.
@@ -179,9 +185,21 @@ func New(opts *Options) (*Server, error) {
 		h.Close()
 		return nil, fmt.Errorf("listen on %s: %w", h.cfg.Addr, err)
 	}
+	var certPEM []byte
+	if !h.cfg.DisableTLS {
+		cert, pemBytes, err := selfSigned(time.Now())
+		if err != nil {
+			ln.Close()
+			h.Close()
+			return nil, fmt.Errorf("make a TLS certificate: %w", err)
+		}
+		certPEM = pemBytes
+		ln = &sniffListener{Listener: ln, cfg: &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"http/1.1"}}}
+	}
 	s := &Server{
 		cfg:      h.cfg,
 		ln:       ln,
+		certPEM:  certPEM,
 		handler:  h,
 		url:      "http://" + ln.Addr().String(),
 		serveErr: make(chan error, 1),
@@ -198,6 +216,19 @@ func New(opts *Options) (*Server, error) {
 // URL is the server's base URL, e.g. "http://127.0.0.1:41234". Point an SDK's
 // endpoint (Azure) or base URL (OpenAI, with "/v1") at it.
 func (s *Server) URL() string { return s.url }
+
+// TLSURL is the server's base URL for TLS clients ("https://…"), or ""
+// with Options.DisableTLS. Clients must trust CertPEM.
+func (s *Server) TLSURL() string {
+	if s.certPEM == nil {
+		return ""
+	}
+	return "https://" + s.ln.Addr().String()
+}
+
+// CertPEM is the PEM of the self-signed certificate the server presents to
+// TLS clients (a CA certificate for localhost, 127.0.0.1 and ::1).
+func (s *Server) CertPEM() []byte { return s.certPEM }
 
 // Addr is the address the server listens on.
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }

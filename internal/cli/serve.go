@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/rtmock/rtmock/mockserver"
@@ -21,6 +22,8 @@ type serveOptions struct {
 	logFormat string
 	verbose   bool
 	source    string // scenario name or file, or cassette
+	noTLS     bool
+	caFile    string
 }
 
 // newServeCmd returns "rtmock serve". runF replaces the command's action in
@@ -54,6 +57,8 @@ session instead.`,
 	f.Int64Var(&opts.seed, "seed", 0, "seed for ids and noise (default: from the time)")
 	f.StringVar(&opts.logFormat, "log-format", "text", "log format on stderr: text or json")
 	f.BoolVarP(&opts.verbose, "verbose", "v", false, "log every protocol error")
+	f.BoolVar(&opts.noTLS, "no-tls", false, "serve plain ws:// only (by default the port also answers wss:// with a self-signed certificate)")
+	f.StringVar(&opts.caFile, "ca-file", "", "where to write the self-signed certificate for TLS clients (default: rtmock-PORT.pem in the temp dir)")
 	return cmd
 }
 
@@ -67,7 +72,7 @@ func serveOpts(cmd *cobra.Command, o *serveOptions) (*mockserver.Options, error)
 	if err != nil {
 		return nil, err
 	}
-	mo := &mockserver.Options{Addr: o.addr, APIKey: o.apiKey, Seed: o.seed, Logger: log}
+	mo := &mockserver.Options{Addr: o.addr, APIKey: o.apiKey, Seed: o.seed, Logger: log, DisableTLS: o.noTLS}
 	if cmd.Flags().Changed("pace") {
 		mo.Pace = pace
 	}
@@ -104,7 +109,19 @@ func serveRun(cmd *cobra.Command, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
-	printBanner(cmd, srv.URL(), o, mo)
+	caFile := ""
+	if pem := srv.CertPEM(); pem != nil {
+		caFile = o.caFile
+		if caFile == "" {
+			_, port, _ := net.SplitHostPort(srv.Addr().String())
+			caFile = filepath.Join(os.TempDir(), "rtmock-"+port+".pem")
+		}
+		if err := os.WriteFile(caFile, pem, 0o644); err != nil {
+			srv.Close()
+			return fmt.Errorf("write the TLS certificate: %w", err)
+		}
+	}
+	printBanner(cmd, srv, o, mo, caFile)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	<-ctx.Done()
@@ -120,8 +137,9 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-func printBanner(cmd *cobra.Command, url string, o *serveOptions, mo *mockserver.Options) {
+func printBanner(cmd *cobra.Command, srv *mockserver.Server, o *serveOptions, mo *mockserver.Options, caFile string) {
 	w := cmd.OutOrStdout()
+	url := srv.URL()
 	what := "default reply"
 	if mo.Scenario != nil {
 		what = "scenario " + mo.Scenario.Name
@@ -130,14 +148,27 @@ func printBanner(cmd *cobra.Command, url string, o *serveOptions, mo *mockserver
 	if key == "" {
 		key = "anything"
 	}
-	fmt.Fprintf(w, "rtmock %s listening on %s (%s, pace %s)\n\n", Version, url, what, o.pace)
-	fmt.Fprintf(w, "Azure SDKs (rt-client, openai AzureOpenAI):\n")
+	fmt.Fprintf(w, "rtmock %s listening on %s (%s, pace %s)\n", Version, url, what, o.pace)
+	if tlsURL := srv.TLSURL(); tlsURL != "" {
+		fmt.Fprintf(w, "  and on %s for wss-only SDKs (the openai npm package): trust %s\n", tlsURL, caFile)
+	}
+	fmt.Fprintf(w, "\nAzure SDKs (rt-client, openai AzureOpenAI, Python rtclient):\n")
 	fmt.Fprintf(w, "  export AZURE_OPENAI_ENDPOINT=%s\n", url)
 	fmt.Fprintf(w, "  export AZURE_OPENAI_API_KEY=%s\n", key)
-	fmt.Fprintf(w, "  export AZURE_OPENAI_DEPLOYMENT=gpt-4o-realtime-preview\n")
+	fmt.Fprintf(w, "  export AZURE_OPENAI_DEPLOYMENT_NAME=gpt-4o-realtime-preview\n")
 	fmt.Fprintf(w, "  export OPENAI_API_VERSION=2024-10-01-preview\n")
-	fmt.Fprintf(w, "OpenAI SDKs:\n")
-	fmt.Fprintf(w, "  export OPENAI_BASE_URL=%s/v1\n", url)
-	fmt.Fprintf(w, "  export OPENAI_API_KEY=%s\n\n", key)
-	fmt.Fprintf(w, "Endpoints: %[1]s/openai/realtime?api-version=…&deployment=… (preview), %[1]s/openai/v1/realtime?model=… (GA), %[1]s/v1/realtime?model=… (OpenAI)\n", url)
+	if tlsURL := srv.TLSURL(); tlsURL != "" {
+		fmt.Fprintf(w, "  # openai npm (wss only): export AZURE_OPENAI_ENDPOINT=%s NODE_EXTRA_CA_CERTS=%s\n", tlsURL, caFile)
+	}
+	fmt.Fprintf(w, "OpenAI SDKs (instead of the Azure variables, which they would override):\n")
+	base := url
+	if tlsURL := srv.TLSURL(); tlsURL != "" {
+		base = tlsURL
+	}
+	fmt.Fprintf(w, "  export OPENAI_BASE_URL=%s/v1\n", base)
+	fmt.Fprintf(w, "  export OPENAI_API_KEY=%s\n", key)
+	if caFile != "" {
+		fmt.Fprintf(w, "  export NODE_EXTRA_CA_CERTS=%s SSL_CERT_FILE=%s\n", caFile, caFile)
+	}
+	fmt.Fprintf(w, "\nEndpoints: /openai/realtime?api-version=…&deployment=… (Azure preview), /openai/v1/realtime?model=… (Azure GA), /v1/realtime?model=… (OpenAI; preview with OpenAI-Beta: realtime=v1)\n")
 }
