@@ -108,6 +108,17 @@ func (d *decoder) at(path string) pos {
 	}
 }
 
+// lastKey is the last key of a path: "audio" for "turns[0].reply.audio".
+func lastKey(path string) string {
+	if i := strings.LastIndexByte(path, '.'); i >= 0 {
+		path = path[i+1:]
+	}
+	if i := strings.IndexByte(path, '['); i >= 0 {
+		path = path[:i]
+	}
+	return path
+}
+
 func child(path, key string) string {
 	if path == "" {
 		return key
@@ -145,6 +156,7 @@ func (d *decoder) parseYAML(data []byte) (root *yaml.Node) {
 	}
 	var extra yaml.Node
 	switch err := dec.Decode(&extra); {
+	case err == nil && emptyDocument(&extra):
 	case err == nil:
 		d.add(pos{max(extra.Line, 1), 1}, "", "put each scenario in its own file", "a second YAML document")
 	case !errors.Is(err, io.EOF):
@@ -153,6 +165,15 @@ func (d *decoder) parseYAML(data []byte) (root *yaml.Node) {
 	root = doc.Content[0]
 	d.pos[""] = nodePos(root)
 	return root
+}
+
+// emptyDocument reports whether doc holds nothing, as after a trailing "---".
+func emptyDocument(doc *yaml.Node) bool {
+	if len(doc.Content) == 0 {
+		return true
+	}
+	n := doc.Content[0]
+	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" && n.Value == ""
 }
 
 // yamlError turns a yaml.v3 parser error into an Error with a line.
@@ -266,7 +287,7 @@ func (d *decoder) object(n *yaml.Node, path string, o *object, set func(f *field
 		return false
 	}
 	if n.Kind != yaml.MappingNode {
-		d.typeError(n, path, "a mapping", objectHint(o, n))
+		d.typeError(n, path, "a mapping", objectHint(o, lastKey(path), n))
 		return false
 	}
 	seen := make(map[string]*yaml.Node, len(n.Content)/2)
@@ -293,7 +314,7 @@ func (d *decoder) object(n *yaml.Node, path string, o *object, set func(f *field
 	for _, f := range o.fields {
 		if f.required && seen[f.key] == nil {
 			hint := ""
-			if f.val.kind == kEnum {
+			if f.val.kind == kEnum && len(f.val.enum) <= 10 {
 				hint = "one of " + quoteList(f.val.enum)
 			}
 			d.errorf(n, path, hint, "missing required key %q", f.key)
@@ -339,30 +360,32 @@ func unknownKeyHint(o *object, key string) string {
 }
 
 // objectHint explains how to write a mapping that was given as a scalar.
-func objectHint(o *object, n *yaml.Node) string {
+func objectHint(o *object, key string, n *yaml.Node) string {
 	if n.Kind != yaml.ScalarNode || n.ShortTag() == "!!null" {
 		return ""
 	}
 	switch o {
 	case audioSpec:
 		if _, msg, _ := parseDuration(n.Value); msg == "" {
-			return fmt.Sprintf("write audio: {duration: %s}", n.Value)
+			return fmt.Sprintf("write %s: {duration: %s}", key, n.Value)
 		}
 	case turnDetectionSpec:
 		if n.Value == "none" {
-			return "write turn_detection: null, or {type: none}"
+			return fmt.Sprintf("write %s: null, or {type: none}", key)
 		}
-		return fmt.Sprintf("write turn_detection: {type: %s}", n.Value)
+		return fmt.Sprintf("write %s: {type: %s}", key, n.Value)
+	case transcriptionSpec:
+		return fmt.Sprintf("write %s: {model: %s}", key, n.Value)
 	case replySpec:
-		return fmt.Sprintf("write reply: {transcript: %s} or {text: …}", strconv.Quote(n.Value))
+		return fmt.Sprintf("write %s: {transcript: %s}, or {text: …}", key, strconv.Quote(n.Value))
 	case userSpec:
-		return fmt.Sprintf("write user: {transcript: %s}", strconv.Quote(n.Value))
+		return fmt.Sprintf("write %s: {transcript: %s}", key, strconv.Quote(n.Value))
 	case functionCallSpec:
-		return fmt.Sprintf("write function_call: {name: %s}", n.Value)
+		return fmt.Sprintf("write %s: {name: %s}", key, n.Value)
 	case interruptSpec:
-		return fmt.Sprintf("write interrupt: {after_played: %s}", n.Value)
+		return fmt.Sprintf("write %s: {after_played: %s}", key, n.Value)
 	case faultSpec:
-		return fmt.Sprintf("write fault: {close: %s}", n.Value)
+		return fmt.Sprintf("write %s: {close: %s}", key, n.Value)
 	}
 	return ""
 }
@@ -454,10 +477,6 @@ func (d *decoder) enum(f *field, n *yaml.Node, path string) string {
 		return ""
 	}
 	if slices.Contains(f.val.enum, n.Value) {
-		if n.ShortTag() != "!!str" {
-			// An enum value that YAML reads as a number or boolean.
-			return n.Value
-		}
 		return n.Value
 	}
 	msg, hint := enumError(f, n.Value)
@@ -470,10 +489,12 @@ func enumError(f *field, v string) (msg, hint string) {
 	msg = fmt.Sprintf("unknown %s %q", f.key, v)
 	switch f.key {
 	case "after", "until":
+		msg = fmt.Sprintf("unknown server event type %q", v)
 		if slices.Contains(clientEventNames, v) {
 			msg = fmt.Sprintf("%q is a client event; %s names a server event", v, f.key)
 		}
 	case "client", "before":
+		msg = fmt.Sprintf("unknown client event type %q", v)
 		if slices.Contains(serverEventNames, v) {
 			msg = fmt.Sprintf("%q is a server event; %s names a client event", v, f.key)
 			if f.key == "client" {
@@ -517,6 +538,10 @@ func (d *decoder) boolean(f *field, n *yaml.Node, path string) bool {
 
 func (d *decoder) integer(f *field, n *yaml.Node, path string) (int64, bool) {
 	if !d.usable(n, path) {
+		return 0, false
+	}
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!float" && isNumber(strings.TrimLeft(n.Value, "+-")) && !strings.Contains(n.Value, ".") {
+		d.errorf(n, path, "", "integer %s out of range", n.Value)
 		return 0, false
 	}
 	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" {
@@ -1115,10 +1140,10 @@ func (d *decoder) turnDetection(n *yaml.Node, path string) *TurnDetection {
 		default:
 			applies = td.Type != "none"
 		}
-		if applies {
+		p := child(path, f.key)
+		if applies || d.failed(p) {
 			continue
 		}
-		p := child(path, f.key)
 		switch {
 		case td.Type == "none":
 			d.errorf(v, p, "remove it, or choose type server_vad", "type none takes no other keys: there is no voice activity detection")

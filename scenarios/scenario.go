@@ -290,3 +290,72 @@ const (
 	PaceRealtime PaceMode = "realtime" // audio at exactly playback speed
 	PaceInstant  PaceMode = "instant"  // no waiting at all
 )
+
+// Matches reports whether v, a field value as encoding/json decodes it,
+// satisfies m. Numbers compare by value whatever their Go type, so a
+// Matcher read from YAML matches an int from a hand-built event too.
+func (m Matcher) Matches(v any) bool {
+	if m.Between != nil {
+		f, ok := toFloat(v)
+		return ok && f >= m.Between[0] && f <= m.Between[1]
+	}
+	return jsonEqual(m.Equals, v)
+}
+
+func jsonEqual(a, b any) bool {
+	if fa, ok := toFloat(a); ok {
+		fb, ok := toFloat(b)
+		return ok && fa == fb
+	}
+	switch a := a.(type) {
+	case []any:
+		b, ok := b.([]any)
+		if !ok || len(a) != len(b) {
+			return false
+		}
+		for i := range a {
+			if !jsonEqual(a[i], b[i]) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		b, ok := b.(map[string]any)
+		if !ok || len(a) != len(b) {
+			return false
+		}
+		for k, av := range a {
+			bv, ok := b[k]
+			if !ok || !jsonEqual(av, bv) {
+				return false
+			}
+		}
+		return true
+	case nil, string, bool:
+		return a == b
+	}
+	return false
+}
+
+func toFloat(v any) (float64, bool) {
+	switch n := v.(type) {
+	case float64:
+		return n, true
+	case float32:
+		return float64(n), true
+	case int:
+		return float64(n), true
+	case int64:
+		return float64(n), true
+	case int32:
+		return float64(n), true
+	case uint64:
+		return float64(n), true
+	case uint32:
+		return float64(n), true
+	case interface{ Float64() (float64, error) }: // json.Number
+		f, err := n.Float64()
+		return f, err == nil
+	}
+	return 0, false
+}

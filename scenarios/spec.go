@@ -17,20 +17,20 @@ import (
 type kind uint8
 
 const (
-	kString    kind = iota + 1
-	kBool           // true or false
-	kInt            // an integer
-	kNumber         // an integer or decimal number
-	kDuration       // "1200ms", "1.5s", "2m"
-	kFrequency      // "440Hz", "1.2kHz" or a number of hertz
-	kPace           // live, realtime, instant, 4x
-	kEnum           // one of a fixed set of strings
-	kObject         // a mapping with the keys of obj
-	kList           // a sequence of elem
-	kJSONObject     // any mapping (a JSON Schema)
-	kArguments      // a JSON object as text, or a mapping
-	kChunks         // a duration or a sequence of durations
-	kMatch          // a mapping of dotted paths to values or matchers
+	kString     kind = iota + 1
+	kBool            // true or false
+	kInt             // an integer
+	kNumber          // an integer or decimal number
+	kDuration        // "1200ms", "1.5s", "2m"
+	kFrequency       // "440Hz", "1.2kHz" or a number of hertz
+	kPace            // live, realtime, instant, 4x
+	kEnum            // one of a fixed set of strings
+	kObject          // a mapping with the keys of obj
+	kList            // a sequence of elem
+	kJSONObject      // any mapping (a JSON Schema)
+	kArguments       // a JSON object as text, or a mapping
+	kChunks          // a duration or a sequence of durations
+	kMatch           // a mapping of dotted paths to values or matchers
 )
 
 // value describes what a key accepts.
@@ -392,7 +392,7 @@ var errorSpec = &object{
 			doc: "`error.type`."},
 		{key: "code", val: vString(), def: "null", example: realtime.CodeInvalidValue,
 			doc: "`error.code`."},
-		{key: "message", val: vString(), def: "required, except for server_error", example: "Invalid value: 'ping'.",
+		{key: "message", val: vString(), def: "required, except for server_error", example: `"Invalid value: 'ping'."`,
 			doc: "`error.message`."},
 		{key: "param", val: vString(), def: "null", example: "type",
 			doc: "`error.param`."},

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -13,7 +14,7 @@ import (
 // its own but that contradict each other, or that would make a turn or an
 // expectation impossible. Parts that already failed to decode are skipped.
 func (d *decoder) validate(sc *Scenario) {
-	if sc.DefaultReply != nil && !d.failed("default_reply") {
+	if sc.DefaultReply != nil {
 		d.validateReply(sc, sc.DefaultReply, "default_reply")
 	}
 	firstRepeat := map[Trigger]int{}
@@ -21,10 +22,10 @@ func (d *decoder) validate(sc *Scenario) {
 	for i := range sc.Turns {
 		t := &sc.Turns[i]
 		p := index("turns", i)
-		if d.failed(p) {
+		d.validateTurn(sc, t, p)
+		if t.When == "" {
 			continue
 		}
-		d.validateTurn(sc, t, p)
 		if t.When == OnConnect {
 			if firstConnect >= 0 {
 				d.add(d.at(child(p, "when")), child(p, "when"), "merge it into "+index("turns", firstConnect),
@@ -42,10 +43,7 @@ func (d *decoder) validate(sc *Scenario) {
 		}
 	}
 	for i := range sc.Expect {
-		p := index("expect", i)
-		if !d.failed(p) {
-			d.validateExpectation(sc, &sc.Expect[i], p)
-		}
+		d.validateExpectation(sc, &sc.Expect[i], index("expect", i))
 	}
 }
 
@@ -57,10 +55,12 @@ func manual(sc *Scenario) bool {
 
 func (d *decoder) validateTurn(sc *Scenario, t *Turn, p string) {
 	if t.Reply == nil && t.Error == nil && t.Fault == nil && t.User == nil {
-		d.add(d.at(p), p, "give it a reply, an error or a fault", "an empty turn")
+		if !d.failed(p) {
+			d.add(d.at(p), p, "give it a reply, an error or a fault", "an empty turn")
+		}
 		return
 	}
-	if t.User != nil && t.When != OnUserSpeech && t.When != OnCommit {
+	if t.User != nil && t.When != "" && t.When != OnUserSpeech && t.When != OnCommit {
 		d.add(d.at(child(p, "user")), child(p, "user"), "user applies to user_speech and commit turns, whose audio comes from the client",
 			fmt.Sprintf("a %s turn has no user audio to describe", t.When))
 	}
@@ -80,7 +80,7 @@ func (d *decoder) validateTurn(sc *Scenario, t *Turn, p string) {
 	if t.Reply != nil {
 		d.validateReply(sc, t.Reply, child(p, "reply"))
 	}
-	if t.Interrupt != nil && !d.failed(child(p, "interrupt")) {
+	if t.Interrupt != nil {
 		d.validateInterrupt(sc, t, child(p, "interrupt"))
 	}
 }
@@ -96,11 +96,16 @@ func (d *decoder) validateInterrupt(sc *Scenario, t *Turn, p string) {
 		return
 	}
 	if !r.HasMessage() {
-		d.add(d.at(p), p, "give the reply a transcript or audio", "the reply only calls functions: there is no audio to talk over")
+		if len(r.FunctionCalls) > 0 {
+			d.add(d.at(p), p, "give the reply a transcript or audio", "the reply only calls functions: there is no audio to talk over")
+		}
+		return
+	}
+	ap := child(p, "after_played")
+	if d.failed(ap) || d.failed(strings.TrimSuffix(p, ".interrupt")+".reply") {
 		return
 	}
 	audioLen := r.AudioDuration()
-	ap := child(p, "after_played")
 	if t.Interrupt.AfterPlayed > 0 && t.Interrupt.AfterPlayed >= audioLen {
 		what := fmt.Sprintf("the reply's %s of audio", formatDuration(audioLen))
 		hint := "shorten after_played, or lengthen reply.audio.duration"
@@ -115,11 +120,10 @@ func (d *decoder) validateInterrupt(sc *Scenario, t *Turn, p string) {
 }
 
 func (d *decoder) validateReply(sc *Scenario, r *Reply, p string) {
-	if d.failed(p) {
-		return
-	}
 	if !r.HasMessage() && len(r.FunctionCalls) == 0 {
-		d.add(d.at(p), p, "give it a transcript, text, audio or function_call", "an empty reply")
+		if !d.failed(p) {
+			d.add(d.at(p), p, "give it a transcript, text, audio or function_call", "an empty reply")
+		}
 		return
 	}
 	if r.HasMessage() && (r.Audio == nil || r.Audio.Duration == 0) {

@@ -1,0 +1,391 @@
+package scenarios
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"gopkg.in/yaml.v3"
+)
+
+// TestSchemaUpToDate fails when schema.json is not what the table
+// generates; go test -update rewrites it.
+func TestSchemaUpToDate(t *testing.T) {
+	t.Parallel()
+	got := generateSchema()
+	if !json.Valid(got) {
+		t.Fatal("generated schema is not JSON")
+	}
+	golden(t, "schema.json", got)
+	if !*update && !bytes.Equal(Schema(), got) {
+		t.Error("Schema() differs from the generated schema")
+	}
+}
+
+// TestDocsUpToDate fails when the generated sections of docs/scenarios.md
+// are not what the table and the built-ins give; go test -update rewrites
+// them and leaves the rest of the page alone.
+func TestDocsUpToDate(t *testing.T) {
+	t.Parallel()
+	const path = "../docs/scenarios.md"
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(doc)
+	for _, s := range []struct{ begin, end, body string }{
+		{refBegin, refEnd, keyReference()},
+		{builtinsBegin, builtinsEnd, builtinReference()},
+	} {
+		i := strings.Index(got, s.begin)
+		j := strings.Index(got, s.end)
+		if i < 0 || j < i {
+			t.Fatalf("%s: markers %q … %q missing", path, s.begin, s.end)
+		}
+		got = got[:i+len(s.begin)] + "\n\n" + s.body + "\n" + got[j:]
+	}
+	golden(t, path, []byte(got))
+}
+
+// loadSchema reads schema.json from disk (the file editors use).
+func loadSchema(t *testing.T) map[string]any {
+	t.Helper()
+	data, err := os.ReadFile("schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s map[string]any
+	if err := json.Unmarshal(data, &s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// yamlValue reads a YAML file as plain values, as an editor's schema
+// checker sees it.
+func yamlValue(t *testing.T, path string) any {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v any
+	if err := yaml.Unmarshal(data, &v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return v
+}
+
+func propertyKeys(s map[string]any) []string {
+	props, _ := s["properties"].(map[string]any)
+	keys := make([]string, 0, len(props))
+	for k := range props {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// TestBuiltinsMatchSchema checks every built-in and kitchen-sink file
+// against schema.json: the top-level and turn keys against the schema's key
+// sets, and the whole document with a validator for the schema keywords the
+// generator uses.
+func TestBuiltinsMatchSchema(t *testing.T) {
+	t.Parallel()
+	schema := loadSchema(t)
+	defs := schema["$defs"].(map[string]any)
+	topKeys := propertyKeys(schema)
+	turnKeys := propertyKeys(defs["turn"].(map[string]any))
+	if !cmp.Equal(topKeys, sortedCopy(scenarioSpec.keys())) || !cmp.Equal(turnKeys, sortedCopy(turnSpec.keys())) {
+		t.Fatalf("schema.json key sets differ from the decoder's table: top %v, turn %v (run go test -update)", topKeys, turnKeys)
+	}
+	files, _ := filepath.Glob("builtin/*.yaml")
+	files = append(files, "testdata/kitchen-sink.yaml", "testdata/kitchen-sink-2.yaml")
+	for _, path := range files {
+		v := yamlValue(t, path)
+		doc := v.(map[string]any)
+		for k := range doc {
+			if !slices.Contains(topKeys, k) {
+				t.Errorf("%s: top-level key %q not in the schema", path, k)
+			}
+		}
+		turns, _ := doc["turns"].([]any)
+		for i, turn := range turns {
+			for k := range turn.(map[string]any) {
+				if !slices.Contains(turnKeys, k) {
+					t.Errorf("%s: turns[%d] key %q not in the schema", path, i, k)
+				}
+			}
+		}
+		for _, problem := range (&schemaChecker{root: schema}).check(schema, v, "") {
+			t.Errorf("%s: %s", path, problem)
+		}
+	}
+}
+
+// TestSchemaRejects makes sure the validator used above does find
+// problems, so that its silence means something.
+func TestSchemaRejects(t *testing.T) {
+	t.Parallel()
+	schema := loadSchema(t)
+	for _, in := range []string{
+		"trun: []",
+		"turns: [{when: later}]",
+		"turns: [{reply: {text: hi}}]",
+		"session: {turn_detection: {threshold: 2}}",
+		"turns: [{when: response.create, reply: {audio: {duration: 5}}}]",
+		"expect: [{client: response.create, match: {a: {betwen: [1, 2]}}}]",
+		"pace: fast",
+	} {
+		var v any
+		if err := yaml.Unmarshal([]byte(in), &v); err != nil {
+			t.Fatal(err)
+		}
+		if problems := (&schemaChecker{root: schema}).check(schema, v, ""); len(problems) == 0 {
+			t.Errorf("schema accepts %q", in)
+		}
+	}
+}
+
+func sortedCopy(s []string) []string {
+	c := slices.Clone(s)
+	sort.Strings(c)
+	return c
+}
+
+// schemaChecker validates values against the JSON Schema keywords the
+// generator emits. It fails loudly on any other keyword, so that the
+// generator cannot start using one this check ignores.
+type schemaChecker struct{ root map[string]any }
+
+var ignoredKeywords = []string{"$schema", "$id", "$defs", "title", "description", "examples", "contentMediaType"}
+
+func (c *schemaChecker) check(s map[string]any, v any, path string) []string {
+	var out []string
+	fail := func(format string, args ...any) { out = append(out, path+": "+fmt.Sprintf(format, args...)) }
+	for kw, arg := range s {
+		switch kw {
+		case "$ref":
+			name := strings.TrimPrefix(arg.(string), "#/$defs/")
+			out = append(out, c.check(c.root["$defs"].(map[string]any)[name].(map[string]any), v, path)...)
+		case "type":
+			var types []string
+			switch a := arg.(type) {
+			case string:
+				types = []string{a}
+			case []any:
+				for _, x := range a {
+					types = append(types, x.(string))
+				}
+			}
+			if !slices.ContainsFunc(types, func(typ string) bool { return hasType(v, typ) }) {
+				fail("want type %v, got %T", types, v)
+			}
+		case "enum":
+			if !slices.ContainsFunc(arg.([]any), func(e any) bool { return e == v }) {
+				fail("%v is not in the enum", v)
+			}
+		case "pattern":
+			if s, ok := v.(string); ok && !regexp.MustCompile(arg.(string)).MatchString(s) {
+				fail("%q does not match %s", s, arg)
+			}
+		case "properties", "additionalProperties", "required", "propertyNames":
+			obj, ok := v.(map[string]any)
+			if !ok {
+				continue
+			}
+			props, _ := s["properties"].(map[string]any)
+			switch kw {
+			case "properties":
+				for k, pv := range obj {
+					if ps, ok := props[k]; ok {
+						out = append(out, c.check(ps.(map[string]any), pv, path+"."+k)...)
+					}
+				}
+			case "additionalProperties":
+				for k, pv := range obj {
+					if _, ok := props[k]; ok {
+						continue
+					}
+					switch a := arg.(type) {
+					case bool:
+						if !a {
+							fail("unknown key %q", k)
+						}
+					case map[string]any:
+						out = append(out, c.check(a, pv, path+"."+k)...)
+					}
+				}
+			case "required":
+				for _, r := range arg.([]any) {
+					if _, ok := obj[r.(string)]; !ok {
+						fail("missing %q", r)
+					}
+				}
+			case "propertyNames":
+				for k := range obj {
+					out = append(out, c.check(arg.(map[string]any), k, path+"."+k)...)
+				}
+			}
+		case "items":
+			if arr, ok := v.([]any); ok {
+				for i, item := range arr {
+					out = append(out, c.check(arg.(map[string]any), item, fmt.Sprintf("%s[%d]", path, i))...)
+				}
+			}
+		case "minItems", "maxItems":
+			if arr, ok := v.([]any); ok {
+				n := int(arg.(float64))
+				if kw == "minItems" && len(arr) < n || kw == "maxItems" && len(arr) > n {
+					fail("%d items breaks %s %d", len(arr), kw, n)
+				}
+			}
+		case "anyOf":
+			matched := false
+			for _, alt := range arg.([]any) {
+				if len(c.check(alt.(map[string]any), v, path)) == 0 {
+					matched = true
+					break
+				}
+			}
+			if !matched {
+				fail("matches none of anyOf")
+			}
+		case "minimum", "maximum", "exclusiveMinimum":
+			f, ok := number(v)
+			if !ok {
+				continue
+			}
+			lim := arg.(float64)
+			if kw == "minimum" && f < lim || kw == "maximum" && f > lim || kw == "exclusiveMinimum" && f <= lim {
+				fail("%v breaks %s %v", f, kw, lim)
+			}
+		default:
+			if !slices.Contains(ignoredKeywords, kw) {
+				panic("schema keyword not checked by the test: " + kw)
+			}
+		}
+	}
+	return out
+}
+
+func number(v any) (float64, bool) {
+	switch n := v.(type) {
+	case int:
+		return float64(n), true
+	case float64:
+		return n, true
+	}
+	return 0, false
+}
+
+func hasType(v any, typ string) bool {
+	switch typ {
+	case "object":
+		_, ok := v.(map[string]any)
+		return ok
+	case "array":
+		_, ok := v.([]any)
+		return ok
+	case "string":
+		_, ok := v.(string)
+		return ok
+	case "boolean":
+		_, ok := v.(bool)
+		return ok
+	case "null":
+		return v == nil
+	case "number":
+		_, ok := number(v)
+		return ok
+	case "integer":
+		f, ok := number(v)
+		return ok && f == math.Trunc(f)
+	}
+	return false
+}
+
+// TestKitchenSinkCoversEveryKey makes sure the kitchen-sink files use every
+// key of the table, so that TestKitchenSink and the round trips exercise the
+// decoder for each (a key the decoder forgot would panic there).
+func TestKitchenSinkCoversEveryKey(t *testing.T) {
+	t.Parallel()
+	seen := map[*object]map[string]bool{}
+	var walk func(o *object, n *yaml.Node)
+	walk = func(o *object, n *yaml.Node) {
+		if n.Kind != yaml.MappingNode {
+			return
+		}
+		if seen[o] == nil {
+			seen[o] = map[string]bool{}
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			f := o.lookup(n.Content[i].Value)
+			if f == nil {
+				t.Fatalf("kitchen sink has unknown key %q in %s", n.Content[i].Value, o.name)
+			}
+			seen[o][f.key] = true
+			v := n.Content[i+1]
+			switch {
+			case f.val.kind == kObject:
+				walk(f.val.obj, v)
+			case f.val.kind == kList && f.val.elem.kind == kObject:
+				for _, item := range v.Content {
+					walk(f.val.elem.obj, item)
+				}
+			}
+		}
+	}
+	for _, path := range []string{"testdata/kitchen-sink.yaml", "testdata/kitchen-sink-2.yaml"} {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc yaml.Node
+		if err := yaml.Unmarshal(data, &doc); err != nil {
+			t.Fatal(err)
+		}
+		walk(scenarioSpec, doc.Content[0])
+	}
+	for _, o := range objects {
+		for _, k := range o.keys() {
+			if !seen[o][k] {
+				t.Errorf("no kitchen-sink file uses %s.%s", o.name, k)
+			}
+		}
+	}
+}
+
+// TestExamplesAreYAML keeps the reference's examples valid YAML values.
+func TestExamplesAreYAML(t *testing.T) {
+	t.Parallel()
+	for _, o := range objects {
+		for _, f := range o.fields {
+			if _, ok := exampleValue(f.example); !ok {
+				t.Errorf("%s.%s: example %q is not a YAML value", o.name, f.key, f.example)
+			}
+		}
+	}
+}
+
+// TestHintsPointHome checks that every key that lives in exactly one
+// mapping is found from the others, so misplaced keys get a useful hint.
+func TestHintsPointHome(t *testing.T) {
+	t.Parallel()
+	h := unknownKeyHint(replySpec, "after_played")
+	if h != `"after_played" is a key of turns[].interrupt` {
+		t.Errorf("hint = %q", h)
+	}
+	if h := unknownKeyHint(turnSpec, "expires_after"); h != `"expires_after" is a top-level key` {
+		t.Errorf("hint = %q", h)
+	}
+}
