@@ -463,14 +463,16 @@ func TestVADEventString(t *testing.T) {
 
 // FuzzVADFeed feeds arbitrary bytes in arbitrary chunks: the VAD must not
 // panic, its position must never go back or run ahead of the bytes fed,
-// and events must alternate with consistent times.
+// and events must alternate with consistent times. To reach turns with
+// small inputs (which the fuzzer mutates and minimizes quickly), the data is
+// repeated reps times and followed by tailMs of digital silence.
 func FuzzVADFeed(f *testing.F) {
-	f.Add(byte(0), uint16(4800), []byte{})
-	f.Add(byte(1), uint16(1), []byte{0x7F, 0x80, 0x00, 0xFF})
-	f.Add(byte(2), uint16(7), bytes.Repeat([]byte{0x00, 0x80}, 3000))
-	f.Add(byte(0), uint16(3), signal(f, PCM16, silence(50), tone(300, 440, -6), silence(250)))
-	f.Add(byte(1), uint16(80), signal(f, G711ULaw, tone(100, 1000, -3), silence(300)))
-	f.Fuzz(func(t *testing.T, mode byte, chunk uint16, data []byte) {
+	f.Add(byte(0), uint16(4800), uint16(0), uint16(0), []byte{})
+	f.Add(byte(1), uint16(1), uint16(3), uint16(10), []byte{0x7F, 0x80, 0x00, 0xFF})
+	f.Add(byte(0), uint16(7), uint16(1000), uint16(300), []byte{0x00, 0x80, 0xFF, 0x7F})
+	f.Add(byte(2), uint16(80), uint16(100), uint16(500), []byte{0x2A, 0xAA, 0xD5})
+	f.Add(byte(48), uint16(333), uint16(60), uint16(250), []byte{0x00, 0x40, 0x00, 0xC0, 0x01})
+	f.Fuzz(func(t *testing.T, mode byte, chunk, reps, tailMs uint16, data []byte) {
 		format := Format(mode % 3)
 		cfg := VADConfig{
 			Format:            format,
@@ -479,6 +481,8 @@ func FuzzVADFeed(f *testing.F) {
 			SilenceDurationMs: new(int(mode/45%3) * 105),
 		}
 		v := mustVAD(t, cfg)
+		data = bytes.Repeat(data, int(reps%4096)+1)
+		data = append(data, NewSilence(format).AppendBytes(nil, len(data), int(tailMs%2000)*format.BytesPerMs())...)
 		size := int(chunk)%9000 + 1
 		fed := 0
 		speaking := false
