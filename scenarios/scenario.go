@@ -276,8 +276,10 @@ type Matcher struct {
 
 // Pace is how fast replies stream.
 type Pace struct {
-	Mode   PaceMode
-	Factor float64 // for PaceLive: latencies divided by Factor (4x = 4)
+	Mode PaceMode
+	// Factor divides the pace's waits: for PaceLive the live latencies
+	// ("4x" = 4). ParsePace sets it to 1 for every other pace.
+	Factor float64
 }
 
 // PaceMode names a pacing.

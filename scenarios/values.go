@@ -26,7 +26,9 @@ func ParseDuration(s string) (time.Duration, error) {
 // ParsePace parses a pace: "live" (the live service's latencies), "realtime"
 // (audio streamed at exactly playback speed), "instant" (no waiting) or a
 // speed-up of the live pace such as "4x" or "0.5x" (latencies divided by the
-// factor). The CLI's --pace flag takes the same words.
+// factor). The CLI's --pace flag takes the same words. Every parsed Pace has
+// a Factor, 1 unless the words give another, so that callers may divide by
+// it whatever the mode.
 func ParsePace(s string) (Pace, error) {
 	p, msg, hint := parsePace(s)
 	if msg != "" {
@@ -132,7 +134,7 @@ func parsePace(s string) (p Pace, msg, hint string) {
 	case PaceLive:
 		return Pace{Mode: PaceLive, Factor: 1}, "", ""
 	case PaceRealtime, PaceInstant:
-		return Pace{Mode: PaceMode(s)}, "", ""
+		return Pace{Mode: PaceMode(s), Factor: 1}, "", ""
 	}
 	if s == "" {
 		return Pace{}, "empty pace", "use live, realtime, instant or a factor such as 4x"
