@@ -58,8 +58,8 @@
 //
 // [WriteWAV] writes wire audio as a mono WAV file (G.711 with its own format
 // tags, byte for byte). [ReadWAV] reads the WAV files people have: PCM of 8
-// to 32 bits, float, µ-law, A-law, any channel count and rate; errors name
-// the chunk and byte offset at fault. [WAV.Convert] turns any of them into a
+// to 32 bits, float, µ-law, A-law, any channel count, 1 to 768 kHz; errors
+// name the chunk and byte offset at fault. [WAV.Convert] turns any of them into a
 // wire format, such as 24 kHz mono PCM16.
 //
 // # Concurrency

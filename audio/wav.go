@@ -167,7 +167,7 @@ func floatToInt16(x float64) int16 {
 // (see [Resample]) and encoded. Convert(PCM16) turns a mono or stereo 8,
 // 16, 22.05, 44.1 or 48 kHz file into 24 kHz mono PCM16. A file already in
 // format f (see [WAV.Format]) is returned as a copy of its data, bit for
-// bit.
+// bit. An invalid f gives no bytes.
 func (w *WAV) Convert(f Format) []byte {
 	if g, ok := w.Format(); ok && g == f {
 		return bytes.Clone(w.Data)
@@ -323,7 +323,7 @@ const (
 
 // ksdataformatSuffix is the common tail of the KSDATAFORMAT_SUBTYPE GUIDs
 // whose first two bytes are a classic format tag.
-var ksdataformatSuffix = [14]byte{0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71}
+const ksdataformatSuffix = "\x00\x00\x00\x00\x10\x00\x80\x00\x00\xAA\x00\x38\x9B\x71"
 
 // parseFormatChunk validates a "fmt " chunk body (at least 16 bytes).
 func parseFormatChunk(b []byte) (*WAV, error) {
@@ -340,7 +340,7 @@ func parseFormatChunk(b []byte) (*WAV, error) {
 		if cb := binary.LittleEndian.Uint16(b[16:]); cb < 22 {
 			return nil, fmt.Errorf("extensible format with %d extension bytes, need 22", cb)
 		}
-		if [14]byte(b[26:40]) != ksdataformatSuffix {
+		if string(b[26:40]) != ksdataformatSuffix {
 			return nil, fmt.Errorf("%w: extensible subformat GUID % x", ErrUnsupportedWAV, b[24:40])
 		}
 		w.Tag = binary.LittleEndian.Uint16(b[24:])

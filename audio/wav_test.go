@@ -216,7 +216,7 @@ func TestReadWAVErrors(t *testing.T) {
 
 func TestReadWAVLayouts(t *testing.T) {
 	t.Parallel()
-	ksTail := ksdataformatSuffix[:]
+	ksTail := []byte(ksdataformatSuffix)
 	tests := []struct {
 		name string
 		file []byte
@@ -418,7 +418,7 @@ func FuzzReadWAV(f *testing.F) {
 	for _, fm := range []Format{PCM16, G711ULaw, G711ALaw} {
 		f.Add(writeWAV(f, fm, signal(f, fm, tone(20, 440, -6))))
 	}
-	f.Add(riff(chunk("fmt ", extensibleChunk(WAVPCM, 2, 48000, 16, ksdataformatSuffix[:])), chunk("data", make([]byte, 64))))
+	f.Add(riff(chunk("fmt ", extensibleChunk(WAVPCM, 2, 48000, 16, []byte(ksdataformatSuffix))), chunk("data", make([]byte, 64))))
 	f.Add(riff(chunk("fmt ", fmtChunk(WAVFloat, 1, 44100, 32)), chunk("LIST", []byte("INFOx")), chunk("data", floats32(0.5, -2))))
 	f.Add(riff(chunk("fmt ", fmtChunk(WAVPCM, 3, 22050, 24)), chunk("data", make([]byte, 27))))
 	f.Add(riff(chunk("fmt ", fmtChunk(WAVPCM, 1, 8000, 8)), chunk("data", []byte{1, 2, 3})))
