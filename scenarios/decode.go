@@ -29,7 +29,7 @@ import (
 // error, when not nil, is an [ErrorList] of every problem found, each an
 // [*Error] that tells the line and column.
 func Parse(name string, data []byte) (*Scenario, error) {
-	d := &decoder{file: name, pos: make(map[string]pos)}
+	d := &decoder{file: name, pos: make(map[string]pos), bad: make(map[string]bool)}
 	root := d.parseYAML(data)
 	if root == nil {
 		return nil, d.result()
@@ -56,6 +56,7 @@ type decoder struct {
 	errs  ErrorList
 	lines int            // lines in the file, to clamp parser positions
 	pos   map[string]pos // the position of the value at each decoded path
+	bad   map[string]bool // the paths with an error at or inside them
 }
 
 func (d *decoder) result() error {
@@ -67,11 +68,26 @@ func (d *decoder) result() error {
 	return d.errs.Err()
 }
 
+// keptErrors bounds the errors kept in memory; the first maxErrors of them
+// in file order are reported.
+const keptErrors = 10 * maxErrors
+
 func (d *decoder) add(p pos, path, hint, msg string) {
 	if p.line < 1 {
 		p.line = 1
 	}
-	d.errs = append(d.errs, &Error{File: d.file, Line: p.line, Column: p.col, Path: path, Msg: msg, Hint: hint})
+	for q := path; ; {
+		d.bad[q] = true
+		i := strings.LastIndexAny(q, ".[")
+		if i < 0 {
+			break
+		}
+		q = q[:i]
+	}
+	d.bad[""] = true
+	if len(d.errs) < keptErrors {
+		d.errs = append(d.errs, &Error{File: d.file, Line: p.line, Column: p.col, Path: path, Msg: msg, Hint: hint})
+	}
 }
 
 func (d *decoder) errorf(n *yaml.Node, path, hint, format string, args ...any) {
@@ -82,14 +98,7 @@ func nodePos(n *yaml.Node) pos { return pos{n.Line, n.Column} }
 
 // failed reports whether an error was found at path or inside it, so that
 // semantic checks skip what is already known to be broken.
-func (d *decoder) failed(path string) bool {
-	for _, e := range d.errs {
-		if e.Path == path || strings.HasPrefix(e.Path, path+".") || strings.HasPrefix(e.Path, path+"[") || path == "" {
-			return true
-		}
-	}
-	return false
-}
+func (d *decoder) failed(path string) bool { return d.bad[path] }
 
 // at returns the position of path, or of its closest decoded parent.
 func (d *decoder) at(path string) pos {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -412,6 +413,25 @@ func TestErrors(t *testing.T) {
 				t.Errorf("error (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestManyErrors checks that a file full of errors reports the first ones
+// and says there are more, in time linear in the file.
+func TestManyErrors(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("turns:\n")
+	for i := range 5000 {
+		fmt.Fprintf(&b, "  - when: bogus%d\n    reply: {text: 1}\n", i)
+	}
+	_, err := Parse("f.yaml", []byte(b.String()))
+	var list ErrorList
+	if !errors.As(err, &list) {
+		t.Fatalf("error %v", err)
+	}
+	if len(list) != maxErrors+1 || list[maxErrors].Msg != "too many errors" || list[0].Line != 2 {
+		t.Errorf("%d errors, first %v, last %v", len(list), list[0], list[len(list)-1])
 	}
 }
 
