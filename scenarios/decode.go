@@ -54,8 +54,8 @@ type pos struct{ line, col int }
 type decoder struct {
 	file  string
 	errs  ErrorList
-	lines int            // lines in the file, to clamp parser positions
-	pos   map[string]pos // the position of the value at each decoded path
+	lines int             // lines in the file, to clamp parser positions
+	pos   map[string]pos  // the position of the value at each decoded path
 	bad   map[string]bool // the paths with an error at or inside them
 }
 
