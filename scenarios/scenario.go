@@ -97,7 +97,7 @@ const (
 	OnResponseCreate Trigger = "response.create" // the client sent response.create
 	OnUserSpeech     Trigger = "user_speech"     // server VAD committed a user turn and auto-responds
 	OnItemCreate     Trigger = "item.create"     // the client created a conversation item (the turn answers the next response)
-	OnCommit         Trigger = "commit"          // the client committed the input buffer (manual mode)
+	OnCommit         Trigger = "commit"          // the client committed the input buffer (the turn answers the next response)
 )
 
 // Turn is one exchange. Each trigger takes the first unused turn whose When
