@@ -1,7 +1,9 @@
 // @openai/agents-realtime over WebSocket: a RealtimeSession with the OpenAIRealtimeWebSocket
-// transport, pointed at rtmock with an explicit url (ws://HOST/v1/realtime?model=MODEL) and
-// an API key; the transport sends Authorization: Bearer KEY, its own User-Agent and
-// X-OpenAI-Agents-SDK headers, and a GA session.update as soon as the socket opens.
+// transport (the ws package on Node), pointed at rtmock with an explicit url and an API key.
+// The url is OPENAI_BASE_URL (rtmock's https://HOST/v1) with the scheme the transport dials,
+// wss://HOST/v1/realtime?model=MODEL; NODE_EXTRA_CA_CERTS is rtmock's certificate. The
+// transport sends Authorization: Bearer KEY, its own User-Agent and X-OpenAI-Agents-SDK
+// headers, and a GA session.update as soon as the socket opens.
 import { RealtimeAgent, RealtimeSession } from '@openai/agents-realtime';
 import { Collector, allowedErrors, requireEnv } from './lib/turn.mjs';
 

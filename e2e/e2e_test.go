@@ -28,6 +28,7 @@ import (
 const (
 	apiKey     = "test-key"
 	apiVersion = "2024-10-01-preview"
+	deployment = "gpt-4o-realtime-preview"
 
 	// bytesPerMS is PCM16 mono at 24 kHz.
 	bytesPerMS = 48
@@ -73,80 +74,126 @@ var (
 	}
 )
 
+// The scenarios a case can ask the server for; each gets its own "rtmock serve".
+const (
+	// defaultReply serves the default reply with --pace instant, so text turns finish at once
+	// (VAD still runs on the audio as it arrives).
+	defaultReply = ""
+)
+
+type clientCase struct {
+	name   string
+	script string
+	args   func(t *testing.T) []string
+	server string // defaultReply or a built-in scenario
+	// plain dials rtmock's http:// URL (ws://) and leaves the certificate out; the other
+	// cases dial https:// (wss://) and trust the certificate with NODE_EXTRA_CA_CERTS.
+	plain bool
+	// baseURL sets OPENAI_BASE_URL for scripts in the plain OpenAI form. AzureOpenAI prefers
+	// it to AZURE_OPENAI_ENDPOINT and refuses both together, so Azure scripts go without.
+	baseURL bool
+	check   func(t *testing.T, r result)
+}
+
 func TestClients(t *testing.T) {
 	requireNodeClients(t)
-	url := startRTMock(t)
+	speech, err := filepath.Abs(filepath.Join("..", "audio", "testdata", "speech-24k.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
 
-	cases := []struct {
-		name   string
-		script string
-		// azureClient marks scripts that construct AzureOpenAI: it prefers OPENAI_BASE_URL
-		// over AZURE_OPENAI_ENDPOINT (openai/azure.mjs), so that variable is left out.
-		azureClient bool
-		args        func(t *testing.T) []string
-		check       func(t *testing.T, r result)
-	}{
+	cases := []clientCase{
 		{
-			name:   "azure quickstart on rt-client prints transcript deltas and whole-sample audio",
+			name:   "azure quickstart on rt-client over ws prints transcript deltas and whole-sample audio",
+			script: "quickstart/text-in-audio-out.js",
+			plain:  true,
+			check:  checkQuickstart,
+		},
+		{
+			name:   "azure quickstart on rt-client over wss trusts the mock's certificate",
 			script: "quickstart/text-in-audio-out.js",
 			check:  checkQuickstart,
 		},
 		{
-			name:        "openai beta client on the azure preview path sees only preview events",
-			script:      "openai-beta-azure.mjs",
-			azureClient: true,
-			check:       checkTextTurn(preview),
+			name:   "openai beta client on the azure preview path sees only preview events",
+			script: "openai-beta-azure.mjs",
+			check:  checkTextTurn(preview),
 		},
 		{
-			name:        "openai GA client on the azure v1 path sees only GA events",
-			script:      "openai-ga-azure.mjs",
-			azureClient: true,
-			check:       checkTextTurn(ga),
-		},
-		{
-			name:   "openai GA client on the openai path sees only GA events",
-			script: "openai-ga.mjs",
+			name:   "openai GA client on the azure v1 path sees only GA events",
+			script: "openai-ga-azure.mjs",
 			check:  checkTextTurn(ga),
 		},
 		{
-			name:   "agents-realtime session over websocket completes a GA text turn",
-			script: "agents-realtime.mjs",
-			check:  checkTextTurn(ga),
+			name:    "openai GA client on the openai path sees only GA events",
+			script:  "openai-ga.mjs",
+			baseURL: true,
+			check:   checkTextTurn(ga),
 		},
 		{
-			name:        "server VAD finds a tone streamed in real time and answers it",
-			script:      "audio-turn.mjs",
-			azureClient: true,
+			name:    "agents-realtime session over wss completes a GA text turn",
+			script:  "agents-realtime.mjs",
+			baseURL: true,
+			check:   checkTextTurn(ga),
+		},
+		{
+			// Speech from 1000.0 ms to 2520.6 ms (audio/testdata/README.md): the turn starts
+			// 300 ms of prefix padding early and ends after 200 ms of silence.
+			name:   "server VAD turns real speech streamed in real time into one answered turn",
+			script: "audio-turn.mjs",
+			args:   func(*testing.T) []string { return []string{speech} },
+			check:  checkAudioTurn(700, 2720, 0),
+		},
+		{
+			// A tone from 1000 ms to 2000 ms; its end may fall one 10 ms VAD frame either side.
+			name:   "server VAD finds one turn in a tone between silences",
+			script: "audio-turn.mjs",
 			args: func(t *testing.T) []string {
-				return []string{writeToneWAV(t)}
+				return []string{writeToneWAV(t, 1000, 1000, 1000)}
 			},
-			check: checkAudioTurn,
+			check: checkAudioTurn(700, 2200, 10),
 		},
 	}
+
+	bin := buildRTMock(t)
+	servers := map[string]*rtmock{}
 	for _, tc := range cases {
+		if servers[tc.server] == nil {
+			servers[tc.server] = startRTMock(t, bin, tc.server)
+		}
+	}
+	for _, tc := range cases {
+		srv := servers[tc.server]
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			env := []string{
-				"AZURE_OPENAI_ENDPOINT=" + url,
-				"AZURE_OPENAI_API_KEY=" + apiKey,
-				"OPENAI_API_KEY=" + apiKey,
-				"OPENAI_API_VERSION=" + apiVersion,
-				"DOTENV_CONFIG_QUIET=true",
+			base, env := srv.tlsURL, []string{"NODE_EXTRA_CA_CERTS=" + srv.caFile}
+			if tc.plain {
+				base, env = srv.url, nil
 			}
-			if !tc.azureClient {
-				env = append(env, "OPENAI_BASE_URL="+url+"/v1")
+			env = append(env,
+				"AZURE_OPENAI_ENDPOINT="+base,
+				"AZURE_OPENAI_API_KEY="+apiKey,
+				"AZURE_OPENAI_DEPLOYMENT_NAME="+deployment,
+				"OPENAI_API_KEY="+apiKey,
+				"OPENAI_API_VERSION="+apiVersion,
+				"DOTENV_CONFIG_QUIET=true",
+			)
+			if tc.baseURL {
+				env = append(env, "OPENAI_BASE_URL="+base+"/v1")
 			}
 			var args []string
 			if tc.args != nil {
 				args = tc.args(t)
 			}
-			r := runNode(t, tc.script, args, env)
-			if t.Failed() {
-				return
+			r, ok := runNode(t, tc.script, args, env)
+			if ok {
+				tc.check(t, r)
+				if t.Failed() {
+					t.Logf("%s stdout:\n%s\nstderr:\n%s", tc.script, r.stdout, r.stderr)
+				}
 			}
-			tc.check(t, r)
 			if t.Failed() {
-				t.Logf("%s stdout:\n%s\nstderr:\n%s", tc.script, r.stdout, r.stderr)
+				t.Logf("%s output so far (shared by every case on this server):\n%s", srv, srv.log.String())
 			}
 		})
 	}
@@ -178,44 +225,83 @@ func requireNodeClients(t *testing.T) {
 	}
 }
 
-var listeningRE = regexp.MustCompile(`listening on (https?://127\.0\.0\.1:\d+)`)
-
-// startRTMock builds cmd/rtmock, starts "rtmock serve" on a free loopback port and returns its
-// base URL. The server is stopped with SIGTERM when the test ends.
-func startRTMock(t *testing.T) string {
+// buildRTMock builds cmd/rtmock into a temporary directory and returns the binary's path.
+func buildRTMock(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "rtmock")
 	build := exec.Command("go", "build", "-o", bin, "github.com/rtmock/rtmock/cmd/rtmock")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./cmd/rtmock: %v\n%s", err, out)
 	}
+	return bin
+}
 
-	var log lockedBuffer
+// rtmock is one running "rtmock serve".
+type rtmock struct {
+	scenario    string
+	url, tlsURL string // the same port, plain and TLS
+	caFile      string // the certificate the server wrote for --ca-file
+	log         *lockedBuffer
+}
+
+func (r *rtmock) String() string {
+	if r.scenario == defaultReply {
+		return "rtmock serve (default reply)"
+	}
+	return "rtmock serve " + r.scenario
+}
+
+var (
+	listeningRE = regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`)
+	tlsRE       = regexp.MustCompile(`and on (https://127\.0\.0\.1:\d+)\b.*\btrust (\S+)`)
+)
+
+// startRTMock starts "rtmock serve [scenario]" on a free loopback port with its certificate
+// written into a temporary directory, and waits for the banner's two URLs. The server logs
+// every protocol error (-v); its banner and stderr are kept for failure reports. It is stopped
+// with SIGTERM when the test ends.
+func startRTMock(t *testing.T, bin, scenario string) *rtmock {
+	t.Helper()
+	srv := &rtmock{scenario: scenario, caFile: filepath.Join(t.TempDir(), "rtmock-ca.pem"), log: &lockedBuffer{}}
+	args := []string{"serve", "--addr", "127.0.0.1:0", "--ca-file", srv.caFile, "-v"}
+	if scenario == defaultReply {
+		args = append(args, "--pace", "instant")
+	} else {
+		args = append(args, scenario)
+	}
 	pr, pw := io.Pipe()
-	srv := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--pace", "instant")
-	srv.Stdout = pw
-	srv.Stderr = &log
-	if err := srv.Start(); err != nil {
-		t.Fatalf("start rtmock: %v", err)
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout = pw
+	cmd.Stderr = srv.log
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", srv, err)
 	}
 	exited := make(chan struct{})
 	var waitErr error
 	go func() {
-		waitErr = srv.Wait()
+		waitErr = cmd.Wait()
 		pw.Close()
 		close(exited)
 	}()
-	found := make(chan string, 1)
+	banner := make(chan struct{})
+	var trust string
 	go func() {
 		sc := bufio.NewScanner(pr)
+		var url string
+		seen := false
 		for sc.Scan() {
 			line := sc.Text()
-			fmt.Fprintln(&log, line)
-			if m := listeningRE.FindStringSubmatch(line); m != nil {
-				select {
-				case found <- m[1]:
-				default:
-				}
+			fmt.Fprintln(srv.log, line)
+			if seen {
+				continue
+			}
+			if m := listeningRE.FindStringSubmatch(line); m != nil && url == "" {
+				url = m[1]
+			}
+			if m := tlsRE.FindStringSubmatch(line); m != nil {
+				srv.url, srv.tlsURL, trust = url, m[1], m[2]
+				seen = true
+				close(banner)
 			}
 		}
 		io.Copy(io.Discard, pr) // keep the server's stdout drained after a scan error
@@ -225,32 +311,38 @@ func startRTMock(t *testing.T) string {
 		select {
 		case <-exited:
 		default:
-			srv.Process.Signal(syscall.SIGTERM)
+			cmd.Process.Signal(syscall.SIGTERM)
 			select {
 			case <-exited:
 			case <-time.After(serverStopTimeout):
-				srv.Process.Kill()
+				cmd.Process.Kill()
 				<-exited
-				t.Errorf("rtmock did not exit within %v of SIGTERM", serverStopTimeout)
+				t.Errorf("%s did not exit within %v of SIGTERM", srv, serverStopTimeout)
 			}
 		}
 		if waitErr != nil && !isSIGTERM(waitErr) {
-			t.Errorf("rtmock exited: %v", waitErr)
-		}
-		if t.Failed() {
-			t.Logf("rtmock output:\n%s", log.String())
+			t.Errorf("%s exited: %v\n%s", srv, waitErr, srv.log.String())
 		}
 	})
 
 	select {
-	case url := <-found:
-		return url
+	case <-banner:
 	case <-exited:
-		t.Fatalf("rtmock exited before listening: %v\n%s", waitErr, log.String())
+		t.Fatalf("%s exited before listening: %v\n%s", srv, waitErr, srv.log.String())
 	case <-time.After(serverStartTimeout):
-		t.Fatalf("rtmock printed no %q line within %v\n%s", "listening on http://127.0.0.1:PORT", serverStartTimeout, log.String())
+		t.Fatalf("%s printed no %q and %q lines within %v\n%s", srv, "listening on http://127.0.0.1:PORT",
+			"and on https://127.0.0.1:PORT … trust PATH", serverStartTimeout, srv.log.String())
 	}
-	return ""
+	if srv.url == "" || strings.TrimPrefix(srv.url, "http://") != strings.TrimPrefix(srv.tlsURL, "https://") {
+		t.Fatalf("%s banner: plain URL %q and TLS URL %q, want one port for both\n%s", srv, srv.url, srv.tlsURL, srv.log.String())
+	}
+	if trust != srv.caFile {
+		t.Errorf("%s says to trust %s, want the --ca-file %s", srv, trust, srv.caFile)
+	}
+	if _, err := os.Stat(srv.caFile); err != nil {
+		t.Fatalf("%s wrote no certificate: %v", srv, err)
+	}
+	return srv
 }
 
 // isSIGTERM reports whether err is the exit of a process ended by SIGTERM, which is how the
@@ -270,10 +362,10 @@ type result struct {
 }
 
 // runNode runs one client script with env added to a copy of the test's environment from
-// which every OPENAI_* and AZURE_OPENAI_* variable has been removed, in an empty working
-// directory (the quickstart loads .env from there). It fails the test unless the script
-// exits 0.
-func runNode(t *testing.T, script string, args, env []string) result {
+// which every OPENAI_* and AZURE_OPENAI_* variable, and every setting of Node's certificate
+// trust, has been removed, in an empty working directory (the quickstart loads .env from
+// there). It fails the test and reports false unless the script exits 0 within scriptTimeout.
+func runNode(t *testing.T, script string, args, env []string) (result, bool) {
 	t.Helper()
 	abs, err := filepath.Abs(script)
 	if err != nil {
@@ -287,18 +379,23 @@ func runNode(t *testing.T, script string, args, env []string) result {
 	cmd.WaitDelay = 5 * time.Second
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
 	err = cmd.Run()
 	r := result{stdout: stdout.String(), stderr: stderr.String()}
 	if err != nil {
-		t.Errorf("node %s: %v (context: %v)\nstdout:\n%s\nstderr:\n%s", script, err, ctx.Err(), r.stdout, r.stderr)
+		t.Errorf("node %s: %v after %v (timeout %v: %v)\nstdout:\n%s\nstderr:\n%s",
+			script, err, time.Since(start).Round(time.Millisecond), scriptTimeout, ctx.Err(), r.stdout, r.stderr)
+		return r, false
 	}
-	return r
+	return r, true
 }
 
 func cleanEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "OPENAI_") || strings.HasPrefix(kv, "AZURE_OPENAI_") || strings.HasPrefix(kv, "DOTENV_") {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "OPENAI_") || strings.HasPrefix(name, "AZURE_OPENAI_") || strings.HasPrefix(name, "DOTENV_") ||
+			name == "NODE_EXTRA_CA_CERTS" || name == "NODE_TLS_REJECT_UNAUTHORIZED" {
 			continue
 		}
 		env = append(env, kv)
@@ -375,15 +472,32 @@ func checkAudioChunks(t *testing.T, chunks []int) {
 
 // eventLine is one line the .mjs scripts print (see lib/turn.mjs).
 type eventLine struct {
-	Type         string          `json:"type"`
-	Bytes        *int            `json:"bytes"`
-	Delta        *string         `json:"delta"`
-	AudioStartMS *int            `json:"audio_start_ms"`
-	AudioEndMS   *int            `json:"audio_end_ms"`
-	ItemID       string          `json:"item_id"`
-	Status       string          `json:"status"`
-	Error        json.RawMessage `json:"error"`
-	Summary      *summary        `json:"summary"`
+	Type          string          `json:"type"`
+	Bytes         *int            `json:"bytes"`
+	Delta         *string         `json:"delta"`
+	AudioStartMS  *int            `json:"audio_start_ms"`
+	AudioEndMS    *int            `json:"audio_end_ms"`
+	ItemID        string          `json:"item_id"`
+	ContentIndex  *int            `json:"content_index"`
+	Item          *itemLine       `json:"item"`
+	TurnDetection *turnDetection  `json:"turn_detection"`
+	Status        string          `json:"status"`
+	Reason        string          `json:"reason"`
+	Error         json.RawMessage `json:"error"`
+	Summary       *summary        `json:"summary"`
+}
+
+type itemLine struct {
+	ID     string `json:"id"`
+	Type   string `json:"type"`
+	Role   string `json:"role"`
+	Status string `json:"status"`
+}
+
+type turnDetection struct {
+	Type              string `json:"type"`
+	PrefixPaddingMS   int    `json:"prefix_padding_ms"`
+	SilenceDurationMS int    `json:"silence_duration_ms"`
 }
 
 type summary struct {
@@ -502,19 +616,13 @@ func first(s []string) string {
 	return s[0]
 }
 
-// The tone file for the audio turn: silence, a loud 440 Hz tone, silence.
-const (
-	toneLeadMS  = 600
-	toneMS      = 1200
-	toneTrailMS = 1500
-)
-
-// writeToneWAV writes a PCM16 24 kHz mono WAV file of silence, tone, silence and returns its path.
-func writeToneWAV(t *testing.T) string {
+// writeToneWAV writes a PCM16 24 kHz mono WAV file of leadMS of silence, toneMS of a loud
+// 440 Hz tone and trailMS of silence, and returns its path.
+func writeToneWAV(t *testing.T, leadMS, toneMS, trailMS int) string {
 	t.Helper()
 	const rate = 24000
-	samples := make([]int16, (toneLeadMS+toneMS+toneTrailMS)*rate/1000)
-	start := toneLeadMS * rate / 1000
+	samples := make([]int16, (leadMS+toneMS+trailMS)*rate/1000)
+	start := leadMS * rate / 1000
 	for i := range toneMS * rate / 1000 {
 		samples[start+i] = int16(0.3 * math.MaxInt16 * math.Sin(2*math.Pi*440*float64(i)/rate))
 	}
@@ -542,43 +650,76 @@ func writeToneWAV(t *testing.T) string {
 	return path
 }
 
-// checkAudioTurn checks the server VAD events for the tone: speech_started no later than the
-// tone's start (prefix padding moves it earlier), speech_stopped after the tone's end and
-// within the trailing silence, one item id throughout, then the commit and the response.
-func checkAudioTurn(t *testing.T, r result) {
-	t.Helper()
-	events, s := parseEvents(t, r.stdout)
-	checkResponse(t, ga, s)
+// The server's default turn detection, from which the expected VAD times follow.
+const (
+	defaultPrefixPaddingMS   = 300
+	defaultSilenceDurationMS = 200
+)
 
-	find := func(typ string) (eventLine, int) {
-		i := slices.IndexFunc(events, func(e eventLine) bool { return e.Type == typ })
-		if i < 0 {
-			t.Fatalf("no %s event", typ)
+// checkAudioTurn checks one voice turn over audio-turn.mjs: the session kept the server's
+// default server VAD; exactly one speech_started (audio_start_ms == wantStart), one
+// speech_stopped (audio_end_ms within tolerance of wantEnd) and one committed, all for one
+// item; the user item; then a completed GA response with audio; and, after the whole file
+// was sent, the user item retrieved (so no second turn was still coming).
+func checkAudioTurn(wantStart, wantEnd, tolerance int) func(*testing.T, result) {
+	return func(t *testing.T, r result) {
+		t.Helper()
+		events, s := parseEvents(t, r.stdout)
+		checkResponse(t, ga, s)
+		checkAudioChunks(t, s.AudioChunks)
+
+		updated, _ := find(t, events, "session.updated")
+		if td := updated.TurnDetection; td == nil || td.Type != "server_vad" ||
+			td.PrefixPaddingMS != defaultPrefixPaddingMS || td.SilenceDurationMS != defaultSilenceDurationMS {
+			t.Errorf("session.updated turn_detection = %+v, want server_vad with prefix_padding_ms %d and silence_duration_ms %d (the expected times assume them)",
+				updated.TurnDetection, defaultPrefixPaddingMS, defaultSilenceDurationMS)
 		}
-		return events[i], i
+		for _, typ := range []string{"input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped", "input_audio_buffer.committed"} {
+			if n := s.Counts[typ]; n != 1 {
+				t.Errorf("%d %s events, want exactly 1 (one turn)", n, typ)
+			}
+		}
+		started, iStarted := find(t, events, "input_audio_buffer.speech_started")
+		stopped, iStopped := find(t, events, "input_audio_buffer.speech_stopped")
+		committed, iCommitted := find(t, events, "input_audio_buffer.committed")
+		_, iCreated := find(t, events, "response.created")
+		if started.AudioStartMS == nil || *started.AudioStartMS != wantStart {
+			t.Errorf("speech_started.audio_start_ms = %s, want %d", deref(started.AudioStartMS), wantStart)
+		}
+		if stopped.AudioEndMS == nil || *stopped.AudioEndMS < wantEnd-tolerance || *stopped.AudioEndMS > wantEnd+tolerance {
+			t.Errorf("speech_stopped.audio_end_ms = %s, want %d ± %d", deref(stopped.AudioEndMS), wantEnd, tolerance)
+		}
+		id := started.ItemID
+		if id == "" || stopped.ItemID != id || committed.ItemID != id {
+			t.Errorf("item ids: speech_started %q, speech_stopped %q, committed %q; want one non-empty id", id, stopped.ItemID, committed.ItemID)
+		}
+		iItem := slices.IndexFunc(events, func(e eventLine) bool {
+			return e.Type == ga.itemCreated && e.Item != nil && e.Item.ID == id
+		})
+		if iItem < 0 {
+			t.Fatalf("no %s for the user item %s", ga.itemCreated, id)
+		}
+		if it := events[iItem].Item; it.Role != "user" || it.Type != "message" {
+			t.Errorf("%s for the committed audio: item %+v, want a user message", ga.itemCreated, *it)
+		}
+		if !(iStarted < iStopped && iStopped < iCommitted && iCommitted < iItem && iItem < iCreated) {
+			t.Errorf("want speech_started < speech_stopped < committed < %s (user) < response.created, have events %d, %d, %d, %d, %d",
+				ga.itemCreated, iStarted, iStopped, iCommitted, iItem, iCreated)
+		}
+		if last := events[len(events)-1]; last.Type != "conversation.item.retrieved" || last.Item == nil || last.Item.ID != id {
+			t.Errorf("last event = %s %+v, want conversation.item.retrieved of the user item %s", last.Type, last.Item, id)
+		}
 	}
-	started, iStarted := find("input_audio_buffer.speech_started")
-	stopped, iStopped := find("input_audio_buffer.speech_stopped")
-	committed, iCommitted := find("input_audio_buffer.committed")
-	_, iCreated := find("response.created")
-	if !(iStarted < iStopped && iStopped < iCommitted && iCommitted < iCreated) {
-		t.Errorf("want speech_started < speech_stopped < committed < response.created, have events %d, %d, %d, %d", iStarted, iStopped, iCommitted, iCreated)
+}
+
+// find returns the first event of a type and its index, or fails the test.
+func find(t *testing.T, events []eventLine, typ string) (eventLine, int) {
+	t.Helper()
+	i := slices.IndexFunc(events, func(e eventLine) bool { return e.Type == typ })
+	if i < 0 {
+		t.Fatalf("no %s event", typ)
 	}
-	if started.AudioStartMS == nil || *started.AudioStartMS < 0 || *started.AudioStartMS > toneLeadMS+100 {
-		t.Errorf("speech_started.audio_start_ms = %v, want 0..%d (tone starts at %d ms, prefix padding may move it earlier)",
-			deref(started.AudioStartMS), toneLeadMS+100, toneLeadMS)
-	}
-	toneEnd := toneLeadMS + toneMS
-	if stopped.AudioEndMS == nil || *stopped.AudioEndMS < toneEnd || *stopped.AudioEndMS > toneEnd+toneTrailMS {
-		t.Errorf("speech_stopped.audio_end_ms = %v, want %d..%d (tone ends at %d ms)",
-			deref(stopped.AudioEndMS), toneEnd, toneEnd+toneTrailMS, toneEnd)
-	}
-	if started.ItemID == "" || stopped.ItemID != started.ItemID || committed.ItemID != started.ItemID {
-		t.Errorf("item ids: speech_started %q, speech_stopped %q, committed %q; want one non-empty id", started.ItemID, stopped.ItemID, committed.ItemID)
-	}
-	if s.Counts["input_audio_buffer.speech_started"] != 1 {
-		t.Errorf("%d speech_started events for one tone, want 1", s.Counts["input_audio_buffer.speech_started"])
-	}
+	return events[i], i
 }
 
 func deref(p *int) string {

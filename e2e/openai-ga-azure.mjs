@@ -1,15 +1,12 @@
-// openai package, GA realtime client, Azure form:
-//   OpenAIRealtimeWS.azure(new AzureOpenAI({...}), {deploymentName})
-// dials wss://HOST/openai/v1/realtime?model=NAME (no api-version) with header api-key.
-import { AzureOpenAI } from 'openai';
+// openai package, GA realtime client, Azure form, exactly as the SDK documents it:
+//   OpenAIRealtimeWS.azure(new AzureOpenAI({endpoint, apiKey, apiVersion, deployment}), {deploymentName})
+// dials wss://HOST/openai/v1/realtime?model=NAME (no api-version; the constructor still
+// demands one) with header api-key. AZURE_OPENAI_ENDPOINT is rtmock's https:// URL and
+// NODE_EXTRA_CA_CERTS its certificate.
 import { OpenAIRealtimeWS } from 'openai/realtime/ws';
-import { requireEnv, socketOptionsFor } from './lib/turn.mjs';
+import { azureOpenAIFromEnv } from './lib/turn.mjs';
 import { runTextTurn } from './lib/openai-text-turn.mjs';
 
-const endpoint = requireEnv('AZURE_OPENAI_ENDPOINT');
-const deploymentName = process.env.AZURE_OPENAI_DEPLOYMENT_NAME || 'gpt-4o-realtime-preview';
-// AzureOpenAI reads AZURE_OPENAI_API_KEY and OPENAI_API_VERSION itself; the GA realtime URL
-// carries no api-version, but the constructor still demands one.
-const client = new AzureOpenAI({ endpoint });
-const rt = await OpenAIRealtimeWS.azure(client, { deploymentName, options: socketOptionsFor(endpoint) });
+const { client, deploymentName } = azureOpenAIFromEnv();
+const rt = await OpenAIRealtimeWS.azure(client, { deploymentName });
 await runTextTurn(rt, 'ga');

@@ -1,13 +1,14 @@
-// openai package, GA realtime client, plain OpenAI form: new OpenAI() with OPENAI_BASE_URL
-// (http://HOST/v1) and OPENAI_API_KEY from the environment dials
-// wss://HOST/v1/realtime?model=MODEL with Authorization: Bearer KEY and no OpenAI-Beta header.
+// openai package, GA realtime client, plain OpenAI form: new OpenAI() reads OPENAI_BASE_URL
+// (rtmock's https://HOST/v1) and OPENAI_API_KEY from the environment and dials
+// wss://HOST/v1/realtime?model=MODEL with Authorization: Bearer KEY and no OpenAI-Beta
+// header. NODE_EXTRA_CA_CERTS is rtmock's certificate.
 import OpenAI from 'openai';
 import { OpenAIRealtimeWS } from 'openai/realtime/ws';
-import { requireEnv, socketOptionsFor } from './lib/turn.mjs';
+import { requireEnv } from './lib/turn.mjs';
 import { runTextTurn } from './lib/openai-text-turn.mjs';
 
-const baseURL = requireEnv('OPENAI_BASE_URL');
+requireEnv('OPENAI_BASE_URL');
 const model = process.env.OPENAI_REALTIME_MODEL || 'gpt-realtime';
 const client = new OpenAI();
-const rt = new OpenAIRealtimeWS({ model, options: socketOptionsFor(baseURL) }, client);
+const rt = new OpenAIRealtimeWS({ model }, client);
 await runTextTurn(rt, 'ga');

@@ -1,6 +1,6 @@
 // One text turn over an openai-package realtime client (beta or GA, Azure or OpenAI):
 // configure the session, send a user message, ask for a response, print what comes back.
-import { Collector, allowedErrors, closeRealtimeWS } from './turn.mjs';
+import { Collector, allowedErrors, closeRealtimeWS, collectRealtimeWS } from './turn.mjs';
 
 const USER_TEXT = 'Say hello and ask how you can help.';
 
@@ -16,12 +16,7 @@ const SESSION = {
  */
 export async function runTextTurn(rt, dialect) {
   const collector = new Collector({ allow: allowedErrors() });
-  rt.on('event', (ev) => collector.event(ev));
-  rt.on('error', (err) => {
-    // Server error events reach the collector through 'event'; the rest is transport.
-    if (!err.error) collector.transportError(err);
-  });
-  rt.socket.on('close', (code, reason) => collector.transportError(new Error(`socket closed before response.done: ${code} ${reason}`)));
+  collectRealtimeWS(rt, collector);
   rt.socket.on('open', () => {
     rt.send({ type: 'session.update', session: SESSION[dialect] });
     rt.send({

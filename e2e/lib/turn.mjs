@@ -6,18 +6,28 @@
 //                                "bytes":N     for audio deltas (decoded size)
 //                                "delta":"…"   for transcript and text deltas
 //                                "error":{…}   for error events
-//                                the *_ms fields, item_id and status where the event has them
+//                                "item":{id,type,role,status} for events that carry an item
+//                                "turn_detection":{…} for session.created and session.updated
+//                                "status", "reason" for response.done
+//                                the *_ms fields, item_id and content_index where the event has them
+//   one line per client event   {"client":{"type":"…",…}} for the events a script sends in
+//                                reaction to the server (the ones the test asserts on)
 //   last line                   {"summary":{"counts":{type:n},"sequence":[types in order],
 //                                "audio_bytes":N,"audio_chunks":[sizes],"transcript":"…",
 //                                "errors":[codes],"response_status":"…"}}
-// Exit status: 0 after response.done; 1 on an error event not listed in --allow-error=CODE,
-// a transport error, a close before response.done, or the timeout.
-import net from 'node:net';
+//                                (response_status is that of the last response.done)
+// Exit status: 0 once the script's end condition is met (by default the first response.done);
+// 1 on an error event not listed in --allow-error=CODE, a transport error, a close before the
+// end, or the timeout.
+import { AzureOpenAI } from 'openai';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
+// PCM16 mono at 24 kHz, the realtime API's default audio format.
+export const BYTES_PER_MS = 48;
+
 // The event types whose `delta` is base64 audio, in both dialects.
-const AUDIO_DELTAS = new Set(['response.audio.delta', 'response.output_audio.delta']);
+export const AUDIO_DELTAS = new Set(['response.audio.delta', 'response.output_audio.delta']);
 // The event types whose `delta` is assistant text (spoken transcript or text output).
 const TEXT_DELTAS = new Set([
   'response.audio_transcript.delta',
@@ -37,6 +47,22 @@ export function requireEnv(name) {
   return value;
 }
 
+/**
+ * The openai package's Azure client, built the way the Azure documentation shows, from
+ * AZURE_OPENAI_ENDPOINT (https://HOST), AZURE_OPENAI_API_KEY, OPENAI_API_VERSION and
+ * AZURE_OPENAI_DEPLOYMENT_NAME. The realtime helpers dial wss:// on the endpoint's host.
+ */
+export function azureOpenAIFromEnv() {
+  const deployment = process.env.AZURE_OPENAI_DEPLOYMENT_NAME || 'gpt-4o-realtime-preview';
+  const client = new AzureOpenAI({
+    endpoint: requireEnv('AZURE_OPENAI_ENDPOINT'),
+    apiKey: requireEnv('AZURE_OPENAI_API_KEY'),
+    apiVersion: requireEnv('OPENAI_API_VERSION'),
+    deployment,
+  });
+  return { client, deploymentName: deployment };
+}
+
 /** Parses the --allow-error=CODE arguments every script accepts. */
 export function allowedErrors(argv = process.argv.slice(2)) {
   return new Set(argv.filter((a) => a.startsWith('--allow-error=')).map((a) => a.slice('--allow-error='.length)));
@@ -47,37 +73,27 @@ export function positionalArgs(argv = process.argv.slice(2)) {
   return argv.filter((a) => !a.startsWith('--'));
 }
 
-/**
- * ws client options for the openai package's realtime helpers.
- *
- * openai 7.x always dials wss:// (realtime/internal-base buildRealtimeURL sets url.protocol to
- * "wss"), even for an http:// endpoint. When the endpoint is plain http on loopback, hand
- * ws a plain TCP connection so the TLS layer is skipped; the request line, query and headers
- * are still built by the SDK. For an https:// endpoint nothing is changed (trust the mock's
- * certificate with NODE_EXTRA_CA_CERTS).
- */
-export function socketOptionsFor(endpoint) {
-  const url = new URL(endpoint);
-  if (url.protocol !== 'http:') {
-    return undefined;
-  }
-  return { createConnection: (opts) => net.connect({ host: opts.host, port: opts.port }) };
-}
-
 /** Prints a diagnostic on stderr and exits 1. */
 export function fail(message) {
   process.stderr.write(`${message}\n`);
   process.exit(1);
 }
 
+/** The turn_detection of a session in either dialect (GA nests it under audio.input). */
+function turnDetectionOf(session) {
+  if (!session) return undefined;
+  if (session.audio?.input && 'turn_detection' in session.audio.input) return session.audio.input.turn_detection;
+  return session.turn_detection;
+}
+
 /**
- * Collects server events until response.done and prints them.
+ * Collects server events and prints them until the end condition holds.
  *
- * `until` decides which response.done ends the run (default: the first).
- * Returns a Promise that settles with the summary, or exits the process on failure.
+ * `until(ev, summary)` is asked after every event whether the run is over (default: at the
+ * first response.done). Returns a Promise from finish() that exits the process.
  */
 export class Collector {
-  constructor({ allow = new Set(), timeoutMs = DEFAULT_TIMEOUT_MS, until = () => true } = {}) {
+  constructor({ allow = new Set(), timeoutMs = DEFAULT_TIMEOUT_MS, until = (ev) => ev.type === 'response.done' } = {}) {
     this.allow = allow;
     this.until = until;
     this.summary = {
@@ -89,15 +105,23 @@ export class Collector {
       errors: [],
       response_status: null,
     };
+    this.over = false;
     this.done = new Promise((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
+      this.resolve = (v) => {
+        this.over = true;
+        resolve(v);
+      };
+      this.reject = (err) => {
+        this.over = true;
+        reject(err);
+      };
     });
-    this.timer = setTimeout(() => this.reject(new Error(`timeout: no response.done within ${timeoutMs} ms`)), timeoutMs);
+    this.timer = setTimeout(() => this.reject(new Error(`timeout: run not over within ${timeoutMs} ms`)), timeoutMs);
   }
 
-  /** Records one server event (the parsed JSON object). */
+  /** Records one server event (the parsed JSON object); events after the end are dropped. */
   event(ev) {
+    if (this.over) return;
     const s = this.summary;
     const line = { type: ev.type };
     s.counts[ev.type] = (s.counts[ev.type] ?? 0) + 1;
@@ -114,22 +138,35 @@ export class Collector {
     for (const f of PLAIN_FIELDS) {
       if (ev[f] !== undefined) line[f] = ev[f];
     }
+    if (ev.item && typeof ev.item === 'object') {
+      const { id, type, role, status } = ev.item;
+      line.item = { id, type, role, status };
+    }
+    if (ev.type === 'session.created' || ev.type === 'session.updated') {
+      line.turn_detection = turnDetectionOf(ev.session);
+    }
     if (ev.type === 'error') {
       line.error = ev.error;
       s.errors.push(ev.error?.code ?? null);
     }
     if (ev.type === 'response.done') {
       line.status = ev.response?.status;
+      line.reason = ev.response?.status_details?.reason;
+      s.response_status = ev.response?.status ?? null;
     }
     process.stdout.write(`${JSON.stringify(line)}\n`);
 
     if (ev.type === 'error' && !this.allow.has(ev.error?.code)) {
       this.reject(new Error(`unexpected error event: ${JSON.stringify(ev.error)}`));
     }
-    if (ev.type === 'response.done' && this.until(ev)) {
-      s.response_status = ev.response?.status ?? null;
+    if (this.until(ev, s)) {
       this.resolve(s);
     }
+  }
+
+  /** Prints a client event the script sent in reaction to the server. */
+  sent(ev) {
+    process.stdout.write(`${JSON.stringify({ client: ev })}\n`);
   }
 
   /** Records a transport failure (socket error, early close). */
@@ -138,7 +175,7 @@ export class Collector {
   }
 
   /**
-   * Waits for the end of the turn, then prints the summary and exits.
+   * Waits for the end of the run, then prints the summary and exits.
    * `close` is called in both cases and may return a Promise.
    */
   async finish(close) {
@@ -158,6 +195,19 @@ export class Collector {
     }
     process.exit(code);
   }
+}
+
+/**
+ * Wires an openai-package OpenAIRealtimeWS (either module) to a collector: server events,
+ * SDK-level errors that are not server error events, and a close before the end.
+ */
+export function collectRealtimeWS(rt, collector) {
+  rt.on('event', (ev) => collector.event(ev));
+  rt.on('error', (err) => {
+    // Server error events reach the collector through 'event'; the rest is transport.
+    if (!err.error) collector.transportError(err);
+  });
+  rt.socket.on('close', (code, reason) => collector.transportError(new Error(`socket closed before the end of the run: ${code} ${reason}`)));
 }
 
 /** Closes an openai-package OpenAIRealtimeWS (1000 "OK") and resolves when the socket is closed. */
