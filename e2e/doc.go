@@ -1,7 +1,7 @@
 // Package e2e tests the rtmock binary end to end with real third-party realtime clients: the
 // Azure quickstart program on rt-client, the openai package's beta and GA realtime WebSocket
-// clients (Azure and OpenAI forms), and @openai/agents-realtime, over text turns and voice
-// turns streamed in real time through server VAD.
+// clients (Azure and OpenAI forms), and @openai/agents-realtime, over text turns, a voice turn
+// streamed in real time through server VAD, and a barge-in the client truncates.
 //
 // The clients are Node.js programs in this folder, pinned by package-lock.json and installed
 // by install.sh. The test builds cmd/rtmock and starts one "rtmock serve" per scenario on a

@@ -79,6 +79,9 @@ const (
 	// defaultReply serves the default reply with --pace instant, so text turns finish at once
 	// (VAD still runs on the audio as it arrives).
 	defaultReply = ""
+	// bargeIn is the built-in scenario of the same name: 5 s of assistant audio at playback
+	// speed, interrupted by the simulated user 1200 ms into playback. It paces itself.
+	bargeIn = "barge-in"
 )
 
 type clientCase struct {
@@ -152,6 +155,12 @@ func TestClients(t *testing.T) {
 				return []string{writeToneWAV(t, 1000, 1000, 1000)}
 			},
 			check: checkAudioTurn(700, 2200, 10),
+		},
+		{
+			name:   "barge-in: the client truncates at what it played and the response is cancelled",
+			script: "barge-in.mjs",
+			server: bargeIn,
+			check:  checkBargeIn,
 		},
 	}
 
@@ -484,7 +493,9 @@ type eventLine struct {
 	Status        string          `json:"status"`
 	Reason        string          `json:"reason"`
 	Error         json.RawMessage `json:"error"`
-	Summary       *summary        `json:"summary"`
+	// Client is an event the script sent in reaction to the server (no Type of its own).
+	Client  *eventLine `json:"client"`
+	Summary *summary   `json:"summary"`
 }
 
 type itemLine struct {
@@ -709,6 +720,81 @@ func checkAudioTurn(wantStart, wantEnd, tolerance int) func(*testing.T, result) 
 		if last := events[len(events)-1]; last.Type != "conversation.item.retrieved" || last.Item == nil || last.Item.ID != id {
 			t.Errorf("last event = %s %+v, want conversation.item.retrieved of the user item %s", last.Type, last.Item, id)
 		}
+	}
+}
+
+// checkBargeIn checks barge-in.mjs against the barge-in scenario: speech_started while the
+// assistant talks, the script's truncate of the assistant item at the audio it played
+// (1000..1500 ms: the simulated user cuts in at 1200 ms of playback), conversation.item.truncated
+// echoing it, the interrupted response done as cancelled / turn_detected, and a completed
+// response to the interruption.
+func checkBargeIn(t *testing.T, r result) {
+	t.Helper()
+	events, s := parseEvents(t, r.stdout)
+	for _, bad := range ga.forbidden {
+		if s.Counts[bad] > 0 {
+			t.Errorf("GA session received %d %s events, which belong to the preview dialect", s.Counts[bad], bad)
+		}
+	}
+	added, _ := find(t, events, "response.output_item.added")
+	if added.Item == nil || added.Item.Role != "assistant" {
+		t.Fatalf("first response.output_item.added item = %+v, want the assistant's message", added.Item)
+	}
+	assistant := added.Item.ID
+	_, iStarted := find(t, events, "input_audio_buffer.speech_started")
+	iFirstAudio := slices.IndexFunc(events, func(e eventLine) bool { return e.Type == ga.audioDelta })
+	if iFirstAudio < 0 || iFirstAudio > iStarted {
+		t.Errorf("speech_started (event %d) before the assistant's first audio (event %d): nothing was playing", iStarted, iFirstAudio)
+	}
+
+	iSent := slices.IndexFunc(events, func(e eventLine) bool {
+		return e.Client != nil && e.Client.Type == "conversation.item.truncate"
+	})
+	if iSent < 0 {
+		t.Fatalf("the script sent no conversation.item.truncate")
+	}
+	sent := events[iSent].Client
+	if sent.ItemID != assistant || sent.ContentIndex == nil || *sent.ContentIndex != 0 {
+		t.Errorf("truncate sent for item %q content_index %v, want the assistant item %q, content 0", sent.ItemID, deref(sent.ContentIndex), assistant)
+	}
+	if sent.AudioEndMS == nil || *sent.AudioEndMS < 1000 || *sent.AudioEndMS > 1500 {
+		t.Errorf("truncate sent with audio_end_ms %s, want 1000..1500 (played when the user cut in at 1200 ms)", deref(sent.AudioEndMS))
+	}
+	if iSent < iStarted {
+		t.Errorf("truncate sent (line %d) before speech_started (event %d)", iSent, iStarted)
+	}
+
+	truncated, iTruncated := find(t, events, "conversation.item.truncated")
+	if truncated.ItemID != assistant || truncated.ContentIndex == nil || *truncated.ContentIndex != 0 ||
+		truncated.AudioEndMS == nil || sent.AudioEndMS == nil || *truncated.AudioEndMS != *sent.AudioEndMS {
+		t.Errorf("conversation.item.truncated: item %q content_index %s audio_end_ms %s, want item %q content_index 0 audio_end_ms %s as sent",
+			truncated.ItemID, deref(truncated.ContentIndex), deref(truncated.AudioEndMS), assistant, deref(sent.AudioEndMS))
+	}
+	if iTruncated < iSent {
+		t.Errorf("conversation.item.truncated (event %d) before the truncate was sent (line %d)", iTruncated, iSent)
+	}
+
+	var done []eventLine
+	iDone := -1
+	for i, e := range events {
+		if e.Type == "response.done" {
+			if iDone < 0 {
+				iDone = i
+			}
+			done = append(done, e)
+		}
+	}
+	if len(done) != 2 {
+		t.Fatalf("%d response.done events, want 2 (the interrupted response and the answer to the interruption)", len(done))
+	}
+	if done[0].Status != "cancelled" || done[0].Reason != "turn_detected" {
+		t.Errorf("interrupted response.done: status %q reason %q, want cancelled, turn_detected", done[0].Status, done[0].Reason)
+	}
+	if iDone < iStarted {
+		t.Errorf("interrupted response.done (event %d) before speech_started (event %d)", iDone, iStarted)
+	}
+	if done[1].Status != "completed" {
+		t.Errorf("response to the interruption: status %q, want completed", done[1].Status)
 	}
 }
 
