@@ -66,6 +66,7 @@ type client struct {
 	t    *testing.T
 	conn *websocket.Conn
 	ctx  context.Context
+	sent bool // set by every send
 }
 
 type event struct {
@@ -99,7 +100,7 @@ func (e event) get(path string) any {
 
 func dial(t *testing.T, srv *mockserver.Server, d dialectCase) *client {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
 	h := http.Header{"api-key": {"test-key"}}
 	for k, v := range d.header {
@@ -129,6 +130,29 @@ func (c *client) send(v any) {
 	if err := c.conn.Write(c.ctx, websocket.MessageText, b); err != nil {
 		c.t.Fatalf("write: %v", err)
 	}
+	c.sent = true
+}
+
+// tryNext is next, but reports a closed connection instead of failing.
+func (c *client) tryNext() (event, bool) {
+	c.t.Helper()
+	typ, data, err := c.conn.Read(c.ctx)
+	if err != nil {
+		if websocket.CloseStatus(err) == -1 && c.ctx.Err() != nil {
+			c.t.Fatalf("read: %v", err)
+		}
+		return event{}, false
+	}
+	if typ != websocket.MessageText {
+		c.t.Fatalf("server sent a binary frame")
+	}
+	var e event
+	e.Raw = data
+	if err := json.Unmarshal(data, &e.M); err != nil {
+		c.t.Fatalf("server sent invalid JSON: %v\n%s", err, data)
+	}
+	e.Type, _ = e.M["type"].(string)
+	return e, true
 }
 
 func (c *client) next() event {

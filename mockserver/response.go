@@ -432,7 +432,7 @@ func (s *session) scheduleMessage(r *response, reply *scenarios.Reply, pace scen
 	}
 	spec := reply.Audio
 	if spec == nil {
-		spec = &scenarios.AudioSpec{Duration: audioDurationFor(text)}
+		spec = &scenarios.AudioSpec{Duration: scenarios.SpeechDuration(text)}
 	}
 	tone := s.toneFor(spec, r.format)
 	chunks := chunkPlan(spec, r.format)
@@ -534,13 +534,6 @@ func chunkPlan(spec *scenarios.AudioSpec, f audio.Format) []int {
 		total -= n
 	}
 	return out
-}
-
-// audioDurationFor gives a transcript without explicit audio a plausible
-// spoken length: 70 ms per character, at least 500 ms.
-func audioDurationFor(text string) time.Duration {
-	d := time.Duration(len([]rune(text))) * 70 * time.Millisecond
-	return max(d, 500*time.Millisecond)
 }
 
 // splitTokens cuts text into the service's kind of deltas: words with their

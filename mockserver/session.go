@@ -149,6 +149,8 @@ func (s *session) run() *Transcript {
 		}
 		select {
 		case in := <-s.inbox:
+			// What is due by now happens before a frame that arrives now.
+			s.runDue()
 			s.receive(in)
 		case <-timer.C():
 		case <-s.ctx.Done():
@@ -171,6 +173,9 @@ func (s *session) runDue() {
 			continue
 		}
 		st.fn()
+		if s.closed {
+			return
+		}
 		select {
 		case in := <-s.inbox:
 			s.receive(in)
@@ -250,6 +255,9 @@ func (s *session) start() {
 
 // receive handles one inbound frame.
 func (s *session) receive(in inbound) {
+	if s.closed {
+		return
+	}
 	if in.err != nil {
 		s.closed = true
 		s.tr.ClosedBy = FromClient
