@@ -52,7 +52,7 @@ func exitCode(err error) int {
 
 // validationSentinels are errors of sibling commands that mean "the input
 // was checked and is bad" (exit 1) rather than a setup problem.
-var validationSentinels []error
+var validationSentinels = []error{scenarioErrValidation}
 
 func isValidationFailure(err error) bool {
 	for _, s := range validationSentinels {
@@ -91,7 +91,7 @@ clients for the protocol mistakes the live service punishes.`,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newServeCmd(nil), newVersionCmd())
+	root.AddCommand(newServeCmd(nil), newScenariosCmd(), newValidateCmd(), newVersionCmd())
 	for _, extra := range extraCommands {
 		root.AddCommand(extra())
 	}
