@@ -142,7 +142,7 @@ var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 // parseYAML parses data into its single document's root node, or records
 // why it cannot.
 func (d *decoder) parseYAML(data []byte) (root *yaml.Node) {
-	d.lines = bytes.Count(data, []byte("\n")) + 1
+	d.lines = countLines(data)
 	defer func() {
 		if r := recover(); r != nil {
 			d.add(pos{1, 0}, "", "", fmt.Sprintf("invalid YAML: the parser failed: %v", r))
@@ -209,20 +209,37 @@ func (d *decoder) yamlError(err error, data []byte) {
 	d.add(pos{line, 0}, "", hint, "invalid YAML: "+msg)
 }
 
+// countLines counts lines as YAML does: "\n", "\r\n", "\r" and the Unicode
+// line breaks NEL, LS and PS each end a line.
+func countLines(data []byte) int {
+	n := 1
+	for i := 0; i < len(data); i++ {
+		switch {
+		case data[i] == '\n':
+			n++
+		case data[i] == '\r':
+			if i+1 < len(data) && data[i+1] == '\n' {
+				i++
+			}
+			n++
+		case data[i] == 0xc2 && i+1 < len(data) && data[i+1] == 0x85:
+			n++
+			i++
+		case data[i] == 0xe2 && i+2 < len(data) && data[i+1] == 0x80 && (data[i+2] == 0xa8 || data[i+2] == 0xa9):
+			n++
+			i += 2
+		}
+	}
+	return n
+}
+
 // locateProblem finds the line of the first byte yaml.v3 rejects without
 // saying where: invalid UTF-8 or a control character.
 func locateProblem(data []byte) int {
-	line := 1
 	for i := 0; i < len(data); {
 		r, size := utf8.DecodeRune(data[i:])
-		if r == utf8.RuneError && size <= 1 {
-			return line
-		}
-		if r < 0x20 && r != '\n' && r != '\r' && r != '\t' || r == 0x7f {
-			return line
-		}
-		if r == '\n' {
-			line++
+		if r == utf8.RuneError && size <= 1 || r < 0x20 && r != '\n' && r != '\r' && r != '\t' || r == 0x7f {
+			return countLines(data[:i])
 		}
 		i += size
 	}

@@ -324,6 +324,11 @@ func TestErrors(t *testing.T) {
 			want: `f.yaml:2:1: unknown key "trun" (did you mean "turns"?)`,
 		},
 		{
+			name: "lines end in CR LF or CR alone",
+			in:   "name: x\r\ndescription: y\rtrun: []\r\n",
+			want: `f.yaml:3:1: unknown key "trun" (did you mean "turns"?)`,
+		},
+		{
 			name: "key in the wrong mapping names its home",
 			in:   "turns:\n  - when: response.create\n    reply:\n      transcript: hi\n      tone: 440Hz\n",
 			want: `f.yaml:5:7: turns[0].reply: unknown key "tone" ("tone" is a key of turns[].reply.audio)`,
@@ -652,7 +657,7 @@ func FuzzParse(f *testing.F) {
 			if !errors.As(err, &list) || len(list) == 0 {
 				t.Fatalf("error is not a non-empty ErrorList: %T %v", err, err)
 			}
-			lines := bytes.Count(data, []byte("\n")) + 1
+			lines := countLines(data)
 			for _, e := range list {
 				if e.Line < 1 || e.Line > lines || e.File != "fuzz.yaml" || e.Msg == "" {
 					t.Fatalf("error without a proper place: %+v (file has %d lines)", e, lines)
