@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/rtmock/rtmock/cassette"
 	"github.com/rtmock/rtmock/scenarios"
 )
 
@@ -31,6 +32,14 @@ type Options struct {
 	// Scenario scripts what the assistant says and when; nil uses the
 	// built-in default reply for every response.
 	Scenario *scenarios.Scenario
+	// Cassette, when set, replays a recorded session instead of simulating
+	// one (see the package documentation on replay). It is parsed once and
+	// shared by every session.
+	Cassette *cassette.Cassette
+	// ReplayStrict answers a client event that differs from the cassette
+	// with an error event; otherwise differences are only logged. Either
+	// way they are listed in the session's Transcript.
+	ReplayStrict bool
 	// Pace is how fast the server answers. Default live: the live service's
 	// latencies (Latencies) with audio streamed faster than playback.
 	Pace scenarios.Pace
@@ -118,7 +127,8 @@ func (l Latencies) withDefaults() Latencies {
 // config is Options with every default applied; immutable once built.
 type config struct {
 	Options
-	lat Latencies
+	lat    Latencies
+	replay *replayPlan
 }
 
 func newConfig(opts *Options) (*config, error) {
@@ -157,7 +167,11 @@ func newConfig(opts *Options) (*config, error) {
 	if o.SessionMaxDuration == 0 {
 		o.SessionMaxDuration = 60 * time.Minute
 	}
-	return &config{Options: o, lat: o.Latencies.withDefaults()}, nil
+	c := &config{Options: o, lat: o.Latencies.withDefaults()}
+	if o.Cassette != nil {
+		c.replay = newReplayPlan(o.Cassette)
+	}
+	return c, nil
 }
 
 // Server is a running mock of the realtime service, like an
@@ -321,6 +335,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mu.Unlock()
 	defer h.wg.Done()
 
+	if p := h.cfg.replay; p != nil && p.http != nil {
+		// The recorded upgrade was refused: refuse this one the same way.
+		for k, v := range p.http.Header {
+			w.Header().Set(k, v)
+		}
+		w.WriteHeader(p.http.Code)
+		w.Write(p.http.Data)
+		return
+	}
 	hs, herr := handshake(r, h.cfg)
 	if herr != nil {
 		herr.writeHTTP(w)

@@ -58,6 +58,8 @@ type session struct {
 	// What happened since the last response, for turn matching.
 	itemSinceResponse, commitSinceResponse bool
 	lastUserTranscript                     string
+
+	replay *replayState // nil unless replaying a cassette
 }
 
 type inbound struct {
@@ -134,7 +136,11 @@ func (s *session) run() *Transcript {
 		s.closeWith(websocket.StatusCode(s.hs.closeCode), s.hs.closeWhy)
 		return s.tr
 	}
-	s.start()
+	if s.cfg.replay != nil {
+		s.startReplay()
+	} else {
+		s.start()
+	}
 	timer := s.clock.NewTimer(time.Hour)
 	defer timer.Stop()
 	for !s.closed {
@@ -289,6 +295,10 @@ func (s *session) receive(in inbound) {
 			}
 			s.sendError(realtime.ErrInvalidJSON(detail), "")
 		}
+		return
+	}
+	if s.replay != nil {
+		s.replayReceive(h, in.data)
 		return
 	}
 	if e := s.dispatch(h, in.data); e != nil {

@@ -44,4 +44,7 @@ type Transcript struct {
 	ClosedBy    Direction
 	// Errors counts error events the server sent.
 	Errors int
+	// Mismatches lists, for a replayed session, every way the client
+	// differed from the recording, each naming the cassette line.
+	Mismatches []string
 }

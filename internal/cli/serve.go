@@ -7,8 +7,11 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"syscall"
 
+	"github.com/rtmock/rtmock/cassette"
 	"github.com/rtmock/rtmock/mockserver"
 	"github.com/rtmock/rtmock/scenarios"
 	"github.com/spf13/cobra"
@@ -24,6 +27,7 @@ type serveOptions struct {
 	source    string // scenario name or file, or cassette
 	noTLS     bool
 	caFile    string
+	strict    bool
 }
 
 // newServeCmd returns "rtmock serve". runF replaces the command's action in
@@ -57,6 +61,7 @@ session instead.`,
 	f.Int64Var(&opts.seed, "seed", 0, "seed for ids and noise (default: from the time)")
 	f.StringVar(&opts.logFormat, "log-format", "text", "log format on stderr: text or json")
 	f.BoolVarP(&opts.verbose, "verbose", "v", false, "log every protocol error")
+	f.BoolVar(&opts.strict, "strict", false, "cassette replay: answer client events that differ from the recording with an error event, and exit 1 at shutdown if any did")
 	f.BoolVar(&opts.noTLS, "no-tls", false, "serve plain ws:// only (by default the port also answers wss:// with a self-signed certificate)")
 	f.StringVar(&opts.caFile, "ca-file", "", "where to write the self-signed certificate for TLS clients (default: rtmock-PORT.pem in the temp dir)")
 	return cmd
@@ -72,7 +77,7 @@ func serveOpts(cmd *cobra.Command, o *serveOptions) (*mockserver.Options, error)
 	if err != nil {
 		return nil, err
 	}
-	mo := &mockserver.Options{Addr: o.addr, APIKey: o.apiKey, Seed: o.seed, Logger: log, DisableTLS: o.noTLS}
+	mo := &mockserver.Options{Addr: o.addr, APIKey: o.apiKey, Seed: o.seed, Logger: log, DisableTLS: o.noTLS, ReplayStrict: o.strict}
 	if cmd.Flags().Changed("pace") {
 		mo.Pace = pace
 	}
@@ -87,8 +92,20 @@ func serveOpts(cmd *cobra.Command, o *serveOptions) (*mockserver.Options, error)
 	return mo, nil
 }
 
-// loadSourceFunc resolves the serve argument; cassette support replaces it.
-var loadSource = func(mo *mockserver.Options, src string) error {
+// loadSource resolves the serve argument: a cassette (.jsonl), a scenario
+// file, or a built-in scenario's name.
+func loadSource(mo *mockserver.Options, src string) error {
+	if strings.HasSuffix(src, ".jsonl") {
+		c, err := cassette.Load(src)
+		if err != nil {
+			return usageError{err}
+		}
+		if w := c.Truncated(); w != nil {
+			mo.Logger.Warn("the cassette's last line is incomplete (the recorder was killed?); replaying every complete frame", "warning", w.Error())
+		}
+		mo.Cassette = c
+		return nil
+	}
 	sc, err := scenarios.Resolve(src)
 	if err != nil {
 		return usageError{err}
@@ -104,6 +121,13 @@ func serveRun(cmd *cobra.Command, o *serveOptions) error {
 	}
 	if host, _, err := net.SplitHostPort(o.addr); err == nil && !isLoopback(host) {
 		mo.Logger.Warn("listening beyond loopback: anyone who can reach this address can use the mock", "addr", o.addr)
+	}
+	var sessions, mismatches atomic.Int64
+	mo.OnSessionEnd = func(tr *mockserver.Transcript) {
+		sessions.Add(1)
+		mismatches.Add(int64(len(tr.Mismatches)))
+		mo.Logger.Info("session ended", "session", tr.SessionID, "dialect", tr.Dialect, "path", tr.Path,
+			"closed_by", tr.ClosedBy, "code", tr.CloseCode, "errors", tr.Errors, "mismatches", len(tr.Mismatches))
 	}
 	srv, err := mockserver.New(mo)
 	if err != nil {
@@ -126,7 +150,17 @@ func serveRun(cmd *cobra.Command, o *serveOptions) error {
 	defer stop()
 	<-ctx.Done()
 	mo.Logger.Info("shutting down: closing sessions with 1001")
-	return srv.Close()
+	if err := srv.Close(); err != nil {
+		return err
+	}
+	if mo.Cassette != nil {
+		n := mismatches.Load()
+		fmt.Fprintf(cmd.ErrOrStderr(), "replay: %d sessions, %d mismatches with %s\n", sessions.Load(), n, mo.Cassette.Path())
+		if n > 0 && o.strict {
+			return errFailed
+		}
+	}
+	return nil
 }
 
 func isLoopback(host string) bool {
@@ -143,6 +177,9 @@ func printBanner(cmd *cobra.Command, srv *mockserver.Server, o *serveOptions, mo
 	what := "default reply"
 	if mo.Scenario != nil {
 		what = "scenario " + mo.Scenario.Name
+	}
+	if mo.Cassette != nil {
+		what = "replaying " + mo.Cassette.Path()
 	}
 	key := o.apiKey
 	if key == "" {
