@@ -28,10 +28,11 @@ collectRealtimeWS(rt, collector);
 // arrived and how much audio has arrived since.
 let playing = null; // { itemId, startedAt, receivedBytes, stopped }
 
-function playedMs() {
-  const received = playing.receivedBytes / BYTES_PER_MS;
-  const elapsed = performance.now() - playing.startedAt;
-  return Math.floor(Math.min(received, elapsed));
+/** What has been played so far, and the two figures it is the lesser of. */
+function playback() {
+  const receivedMs = playing.receivedBytes / BYTES_PER_MS;
+  const elapsedMs = performance.now() - playing.startedAt;
+  return { playedMs: Math.floor(Math.min(receivedMs, elapsedMs)), receivedMs, elapsedMs: Math.round(elapsedMs) };
 }
 
 rt.on('event', (ev) => {
@@ -45,11 +46,11 @@ rt.on('event', (ev) => {
     return;
   }
   if (ev.type === 'input_audio_buffer.speech_started' && playing !== null && !playing.stopped) {
-    const audioEndMs = playedMs();
+    const p = playback();
     playing.stopped = true;
-    const truncate = { type: 'conversation.item.truncate', item_id: playing.itemId, content_index: 0, audio_end_ms: audioEndMs };
+    const truncate = { type: 'conversation.item.truncate', item_id: playing.itemId, content_index: 0, audio_end_ms: p.playedMs };
     rt.send(truncate);
-    collector.sent(truncate);
+    collector.sent(truncate, { received_ms: p.receivedMs, elapsed_ms: p.elapsedMs });
   }
 });
 

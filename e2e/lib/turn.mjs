@@ -11,7 +11,8 @@
 //                                "status", "reason" for response.done
 //                                the *_ms fields, item_id and content_index where the event has them
 //   one line per client event   {"client":{"type":"…",…}} for the events a script sends in
-//                                reaction to the server (the ones the test asserts on)
+//                                reaction to the server (the ones the test asserts on), plus
+//                                "why":{…}, what the script based the event on
 //   last line                   {"summary":{"counts":{type:n},"sequence":[types in order],
 //                                "audio_bytes":N,"audio_chunks":[sizes],"transcript":"…",
 //                                "errors":[codes],"response_status":"…"}}
@@ -164,9 +165,9 @@ export class Collector {
     }
   }
 
-  /** Prints a client event the script sent in reaction to the server. */
-  sent(ev) {
-    process.stdout.write(`${JSON.stringify({ client: ev })}\n`);
+  /** Prints a client event the script sent in reaction to the server, and what it was based on. */
+  sent(ev, why) {
+    process.stdout.write(`${JSON.stringify({ client: ev, why })}\n`);
   }
 
   /** Records a transport failure (socket error, early close). */
