@@ -35,7 +35,22 @@ function playback() {
   return { playedMs: Math.floor(Math.min(receivedMs, elapsedMs)), receivedMs, elapsedMs: Math.round(elapsedMs) };
 }
 
+// The playback clock is only as good as the event loop that reads it: a process starved of
+// CPU sees the first delta or speech_started late. A 10 ms ticker measures the loop's worst
+// lateness from response.created on, so that a stalled run can be told from a wrong truncate.
+const TICK_MS = 10;
+let lastTick = performance.now();
+let maxLagMs = 0;
+setInterval(() => {
+  const now = performance.now();
+  maxLagMs = Math.max(maxLagMs, now - lastTick - TICK_MS);
+  lastTick = now;
+}, TICK_MS).unref();
+
 rt.on('event', (ev) => {
+  if (ev.type === 'response.created' && playing === null) {
+    maxLagMs = 0;
+  }
   if (AUDIO_DELTAS.has(ev.type)) {
     if (playing === null) {
       playing = { itemId: ev.item_id, startedAt: performance.now(), receivedBytes: 0, stopped: false };
@@ -50,7 +65,7 @@ rt.on('event', (ev) => {
     playing.stopped = true;
     const truncate = { type: 'conversation.item.truncate', item_id: playing.itemId, content_index: 0, audio_end_ms: p.playedMs };
     rt.send(truncate);
-    collector.sent(truncate, { received_ms: p.receivedMs, elapsed_ms: p.elapsedMs });
+    collector.sent(truncate, { received_ms: p.receivedMs, elapsed_ms: p.elapsedMs, max_loop_lag_ms: Math.round(maxLagMs) });
   }
 });
 

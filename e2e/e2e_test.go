@@ -98,8 +98,15 @@ type clientCase struct {
 	// alone marks a case whose assertions depend on wall-clock timing: it does not run in
 	// parallel with the others (they wait), so their start-up load cannot stall it.
 	alone bool
-	check func(t *testing.T, r result)
+	// stalled, for such a case, tells a run that missed its timing only because the script's
+	// own event loop stalled (a machine short of CPU) from a real failure. Such a run is
+	// repeated instead of checked, up to maxRuns runs in all; the last run is always checked.
+	stalled func(t *testing.T, r result) (why string, ok bool)
+	check   func(t *testing.T, r result)
 }
+
+// maxRuns bounds the runs of a case whose script reports a stalled clock.
+const maxRuns = 3
 
 func TestClients(t *testing.T) {
 	requireNodeClients(t)
@@ -160,11 +167,12 @@ func TestClients(t *testing.T) {
 			check: checkAudioTurn(700, 2200, 10),
 		},
 		{
-			name:   "barge-in: the client truncates at what it played and the response is cancelled",
-			script: "barge-in.mjs",
-			server: bargeIn,
-			alone:  true,
-			check:  checkBargeIn,
+			name:    "barge-in: the client truncates at what it played and the response is cancelled",
+			script:  "barge-in.mjs",
+			server:  bargeIn,
+			alone:   true,
+			stalled: bargeInStalled,
+			check:   checkBargeIn,
 		},
 	}
 
@@ -200,12 +208,22 @@ func TestClients(t *testing.T) {
 			if tc.args != nil {
 				args = tc.args(t)
 			}
-			r, ok := runNode(t, tc.script, args, env)
-			if ok {
+			for run := 1; ; run++ {
+				r, ok := runNode(t, tc.script, args, env)
+				if !ok {
+					break
+				}
+				if tc.stalled != nil && run < maxRuns {
+					if why, stalled := tc.stalled(t, r); stalled {
+						t.Logf("run %d of %s: %s; running it again", run, tc.script, why)
+						continue
+					}
+				}
 				tc.check(t, r)
 				if t.Failed() {
 					t.Logf("%s stdout:\n%s\nstderr:\n%s", tc.script, r.stdout, r.stderr)
 				}
+				break
 			}
 			if t.Failed() {
 				t.Logf("%s output so far (shared by every case on this server):\n%s", srv, srv.log.String())
@@ -765,9 +783,9 @@ func checkBargeIn(t *testing.T, r result) {
 	if sent.ItemID != assistant || sent.ContentIndex == nil || *sent.ContentIndex != 0 {
 		t.Errorf("truncate sent for item %q content_index %v, want the assistant item %q, content 0", sent.ItemID, deref(sent.ContentIndex), assistant)
 	}
-	if sent.AudioEndMS == nil || *sent.AudioEndMS < 1000 || *sent.AudioEndMS > 1500 {
-		t.Errorf("truncate sent with audio_end_ms %s (the lesser of %s), want 1000..1500 (played when the user cut in at 1200 ms)",
-			deref(sent.AudioEndMS), events[iSent].Why)
+	if sent.AudioEndMS == nil || *sent.AudioEndMS < bargeInMinMS || *sent.AudioEndMS > bargeInMaxMS {
+		t.Errorf("truncate sent with audio_end_ms %s (played, from %s), want %d..%d (the user cut in at 1200 ms of playback)",
+			deref(sent.AudioEndMS), events[iSent].Why, bargeInMinMS, bargeInMaxMS)
 	}
 	if iSent < iStarted {
 		t.Errorf("truncate sent (line %d) before speech_started (event %d)", iSent, iStarted)
@@ -805,6 +823,38 @@ func checkBargeIn(t *testing.T, r result) {
 	if done[1].Status != "completed" {
 		t.Errorf("response to the interruption: status %q, want completed", done[1].Status)
 	}
+}
+
+// The window the barge-in truncate must fall in: the simulated user cuts in at 1200 ms of
+// playback.
+const (
+	bargeInMinMS = 1000
+	bargeInMaxMS = 1500
+)
+
+// bargeInStalled reports a barge-in run whose truncate point missed the window by no more than
+// the script's event loop was late at worst (it saw the first delta or speech_started that
+// much after they arrived), which says nothing about the server.
+func bargeInStalled(t *testing.T, r result) (string, bool) {
+	t.Helper()
+	events, _ := parseEvents(t, r.stdout)
+	i := slices.IndexFunc(events, func(e eventLine) bool { return e.Client != nil && e.Client.Type == "conversation.item.truncate" })
+	if i < 0 || events[i].Client.AudioEndMS == nil {
+		return "", false
+	}
+	var why struct {
+		MaxLoopLagMS float64 `json:"max_loop_lag_ms"`
+	}
+	if err := json.Unmarshal(events[i].Why, &why); err != nil {
+		return "", false
+	}
+	played := *events[i].Client.AudioEndMS
+	missed := max(bargeInMinMS-played, played-bargeInMaxMS)
+	if missed <= 0 || float64(missed) > why.MaxLoopLagMS {
+		return "", false
+	}
+	return fmt.Sprintf("truncate at %d ms is %d ms outside %d..%d, and the script's event loop ran up to %.0f ms late (%s)",
+		played, missed, bargeInMinMS, bargeInMaxMS, why.MaxLoopLagMS, events[i].Why), true
 }
 
 // find returns the first event of a type and its index, or fails the test.
