@@ -683,11 +683,16 @@ func (s *session) finishResponse(r *response, status, reason string) {
 
 func (s *session) sendRateLimits(r *response) {
 	out := r.outputTokens()
-	limits := []map[string]any{}
-	if s.dialect == realtime.Preview {
-		limits = append(limits, map[string]any{"name": "requests", "limit": 5000, "remaining": 4999, "reset_seconds": 0.012})
+	limits := []map[string]any{{"name": "requests", "limit": 5000, "remaining": 4999, "reset_seconds": 0.012}}
+	if s.dialect == realtime.GA {
+		limits = limits[:0]
 	}
-	limits = append(limits, map[string]any{"name": "tokens", "limit": 20000, "remaining": 20000 - r.inputTokens - out, "reset_seconds": 0.06})
+	remaining := 20000 - r.inputTokens - out
+	if s.faults != nil && s.faults.exhausted {
+		limits[0]["remaining"] = 0
+		remaining = 0
+	}
+	limits = append(limits, map[string]any{"name": "tokens", "limit": 20000, "remaining": remaining, "reset_seconds": 0.06})
 	s.emitKind(realtime.KindRateLimitsUpdated, kv{"rate_limits", limits})
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"sync"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/rtmock/rtmock/cassette"
+	"github.com/rtmock/rtmock/faults"
 	"github.com/rtmock/rtmock/scenarios"
 )
 
@@ -36,6 +38,9 @@ type Options struct {
 	// one (see the package documentation on replay). It is parsed once and
 	// shared by every session.
 	Cassette *cassette.Cassette
+	// Faults disturb every session (see package faults); a scenario's own
+	// faults are added to these.
+	Faults []faults.Fault
 	// ReplayStrict answers a client event that differs from the cassette
 	// with an error event; otherwise differences are only logged. Either
 	// way they are listed in the session's Transcript.
@@ -288,6 +293,7 @@ type Handler struct {
 	mu          sync.Mutex
 	closed      bool
 	transcripts []*Transcript
+	rng         *rand.Rand // handshake faults; guarded by mu
 }
 
 // NewHandler returns a Handler. Close it to end its sessions.
@@ -297,7 +303,7 @@ func NewHandler(opts *Options) (*Handler, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Handler{cfg: cfg, ctx: ctx, cancel: cancel}, nil
+	return &Handler{cfg: cfg, ctx: ctx, cancel: cancel, rng: rand.New(rand.NewPCG(uint64(cfg.Seed), 0x5eed))}, nil
 }
 
 // Close ends every session with 1001 and waits for their goroutines.
@@ -342,6 +348,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		w.WriteHeader(p.http.Code)
 		w.Write(p.http.Data)
+		return
+	}
+	if status := h.handshakeFault(); status != 0 {
+		writeJSONError(w, status, fmt.Sprint(status), "Injected fault: the upgrade was refused with "+http.StatusText(status)+".")
 		return
 	}
 	hs, herr := handshake(r, h.cfg)

@@ -60,6 +60,8 @@ type session struct {
 	lastUserTranscript                     string
 
 	replay *replayState // nil unless replaying a cassette
+	faults *faultState  // nil without faults
+	seed   int64
 }
 
 type inbound struct {
@@ -103,12 +105,13 @@ func newSession(parent context.Context, cfg *config, conn *websocket.Conn, hs *h
 	if cfg.Scenario != nil && cfg.Scenario.Seed != 0 {
 		seed = cfg.Scenario.Seed + n - 1
 	}
+	s0 := seed
 	rng := rand.New(rand.NewPCG(uint64(seed), uint64(seed)>>32^0x9e3779b97f4a7c15))
 	s := &session{
 		cfg: cfg, conn: conn, hs: hs, ctx: ctx, cancel: cancel,
 		clock: cfg.Clock, dialect: hs.dialect, rng: rng, ids: ids{rng},
 		inbox: make(chan inbound, 16), scn: cfg.Scenario,
-		byID: map[string]*item{}, oob: map[*response]bool{},
+		byID: map[string]*item{}, oob: map[*response]bool{}, seed: s0,
 	}
 	s.started = s.clock.Now()
 	s.tr = &Transcript{ID: n, Provider: hs.provider, Dialect: hs.dialect, Path: hs.path, Query: hs.query, Started: s.started}
@@ -136,6 +139,7 @@ func (s *session) run() *Transcript {
 		s.closeWith(websocket.StatusCode(s.hs.closeCode), s.hs.closeWhy)
 		return s.tr
 	}
+	s.initFaults(s.seed)
 	if s.cfg.replay != nil {
 		s.startReplay()
 	} else {
@@ -245,22 +249,35 @@ func (s *session) start() {
 	s.convID = s.ids.make("conv_")
 	s.resetInput()
 	s.emit("session.created", kv{"session", s.conf.render(s.dialect)})
-	s.schedule(s.started.Add(maxDur), nil, func() {
-		minutes := int(maxDur / time.Minute)
-		e := realtime.ErrSessionExpired(minutes)
-		if maxDur%time.Minute != 0 {
-			e.Message = "Your session hit the maximum duration of " + maxDur.String() + "."
-		}
-		s.sendError(e, "")
-		s.closeWith(websocket.StatusNormalClosure, "session_expired")
-	})
+	s.schedule(s.started.Add(maxDur), nil, func() { s.expire(maxDur) })
 	if t := s.takeTurn(scenarios.OnConnect); t != nil {
 		s.runTurn(t, "", scenarios.OnConnect, nil)
 	}
 }
 
+// expire ends the session as the service does at its maximum duration:
+// a session_expired error, then a close.
+func (s *session) expire(after time.Duration) {
+	e := realtime.ErrSessionExpired(int(after / time.Minute))
+	if after%time.Minute != 0 {
+		e.Message = "Your session hit the maximum duration of " + after.String() + "."
+	}
+	s.sendError(e, "")
+	s.closeWith(websocket.StatusNormalClosure, "session_expired")
+}
+
 // receive handles one inbound frame.
 func (s *session) receive(in inbound) {
+	if s.closed {
+		return
+	}
+	if in.err == nil && s.delayInbound(in) {
+		return
+	}
+	s.receiveNow(in)
+}
+
+func (s *session) receiveNow(in inbound) {
 	if s.closed {
 		return
 	}
@@ -457,6 +474,15 @@ func (s *session) emitKind(k realtime.Kind, members ...kv) {
 }
 
 func (s *session) write(typ string, b []byte) {
+	if s.faults != nil {
+		s.writeFaulty(typ, b)
+		return
+	}
+	s.rawWrite(typ, b)
+}
+
+// rawWrite sends a frame now.
+func (s *session) rawWrite(typ string, b []byte) {
 	if s.closed {
 		return
 	}
@@ -470,6 +496,10 @@ func (s *session) write(typ string, b []byte) {
 			s.tr.ClosedBy = FromClient
 			s.tr.CloseCode = int(websocket.CloseStatus(err))
 		}
+		return
+	}
+	if s.faults != nil {
+		s.afterWrite(typ)
 	}
 }
 

@@ -44,6 +44,8 @@ type Transcript struct {
 	ClosedBy    Direction
 	// Errors counts error events the server sent.
 	Errors int
+	// Dropped counts server events a drop fault swallowed.
+	Dropped int
 	// Mismatches lists, for a replayed session, every way the client
 	// differed from the recording, each naming the cassette line.
 	Mismatches []string

@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/rtmock/rtmock/faults"
 	"gopkg.in/yaml.v3"
 
 	"github.com/rtmock/rtmock/realtime"
@@ -1034,6 +1035,19 @@ func (d *decoder) scenario(n *yaml.Node) *Scenario {
 		case "expect":
 			d.list(f, v, p, func(i int, item *yaml.Node, ip string) {
 				sc.Expect = append(sc.Expect, d.expectation(item, ip))
+			})
+		case "faults":
+			d.list(f, v, p, func(i int, item *yaml.Node, ip string) {
+				s := d.str(&field{key: "fault", val: *f.val.elem}, item, ip)
+				if s == "" {
+					return
+				}
+				ft, err := faults.Parse(s)
+				if err != nil {
+					d.errorf(item, ip, "see docs/faults.md for the syntax", "%v", err)
+					return
+				}
+				sc.Faults = append(sc.Faults, ft)
 			})
 		default:
 			unhandled(f)

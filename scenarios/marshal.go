@@ -54,6 +54,13 @@ func Marshal(sc *Scenario) ([]byte, error) {
 		}
 		m.add("expect", seq)
 	}
+	if len(sc.Faults) > 0 {
+		seq := &yaml.Node{Kind: yaml.SequenceNode}
+		for _, f := range sc.Faults {
+			seq.Content = append(seq.Content, strNode(f.String()))
+		}
+		m.add("faults", seq)
+	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)

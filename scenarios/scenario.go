@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"github.com/rtmock/rtmock/faults"
 	"time"
 	"unicode/utf8"
 
@@ -33,6 +34,8 @@ type Scenario struct {
 	// ExpiresAfter, when non-zero, ends the session with a session_expired
 	// error and a close this long after connect.
 	ExpiresAfter time.Duration
+	// Faults disturb every session that plays the scenario.
+	Faults []faults.Fault
 }
 
 // Serves reports whether the scenario is meant for sessions of dialect d.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/rtmock/rtmock/faults"
 	"os"
 	"path/filepath"
 	"strings"
@@ -230,6 +231,11 @@ func TestKitchenSink(t *testing.T) {
 					"item.content.0.type": {Equals: []any{"a", "b"}},
 				}},
 			{Client: "response.create", After: "response.output_audio.delta", Never: true},
+		},
+		Faults: []faults.Fault{
+			{Kind: faults.Drop, Dir: faults.Server, Nth: 1, Match: "response.*audio.delta", Probability: 0.1},
+			{Kind: faults.Latency, Dir: faults.Client, Nth: 1, Delay: 50 * ms, Jitter: 10 * ms},
+			{Kind: faults.Disconnect, Dir: faults.Server, On: "response.audio.delta", Nth: 3, Code: 1006},
 		},
 	}
 	if diff := cmp.Diff(want, sc); diff != "" {

@@ -199,6 +199,8 @@ var scenarioSpec = &object{
 			doc: "The scripted exchanges, matched against triggers in order (see Turn matching)."},
 		{key: "expect", val: vList(vObject(expectSpec)), example: "[{client: conversation.item.truncate, within: 500ms}]",
 			doc: "What the client must, or must never, send."},
+		{key: "faults", val: vList(vString()), def: "none", example: `["drop:match=response.*audio.delta,p=0.1", "disconnect:at=3s,code=1006"]`,
+			doc: "Disturbances injected into every session, each in the syntax of `rtmock serve --fault` (see docs/faults.md): latency, stall, disconnect, drop, duplicate, reorder, error, expire, handshake, ratelimits."},
 	},
 }
 

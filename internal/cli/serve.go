@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/rtmock/rtmock/cassette"
+	"github.com/rtmock/rtmock/faults"
 	"github.com/rtmock/rtmock/mockserver"
 	"github.com/rtmock/rtmock/scenarios"
 	"github.com/spf13/cobra"
@@ -28,6 +29,7 @@ type serveOptions struct {
 	noTLS     bool
 	caFile    string
 	strict    bool
+	faults    []string
 }
 
 // newServeCmd returns "rtmock serve". runF replaces the command's action in
@@ -61,6 +63,7 @@ session instead.`,
 	f.Int64Var(&opts.seed, "seed", 0, "seed for ids and noise (default: from the time)")
 	f.StringVar(&opts.logFormat, "log-format", "text", "log format on stderr: text or json")
 	f.BoolVarP(&opts.verbose, "verbose", "v", false, "log every protocol error")
+	f.StringArrayVar(&opts.faults, "fault", nil, "inject a fault into every session, e.g. drop:match=response.*audio.delta,p=0.1 or disconnect:at=3s,code=1006 (repeatable; see docs/faults.md)")
 	f.BoolVar(&opts.strict, "strict", false, "cassette replay: answer client events that differ from the recording with an error event, and exit 1 at shutdown if any did")
 	f.BoolVar(&opts.noTLS, "no-tls", false, "serve plain ws:// only (by default the port also answers wss:// with a self-signed certificate)")
 	f.StringVar(&opts.caFile, "ca-file", "", "where to write the self-signed certificate for TLS clients (default: rtmock-PORT.pem in the temp dir)")
@@ -78,6 +81,13 @@ func serveOpts(cmd *cobra.Command, o *serveOptions) (*mockserver.Options, error)
 		return nil, err
 	}
 	mo := &mockserver.Options{Addr: o.addr, APIKey: o.apiKey, Seed: o.seed, Logger: log, DisableTLS: o.noTLS, ReplayStrict: o.strict}
+	for _, spec := range o.faults {
+		ft, err := faults.Parse(spec)
+		if err != nil {
+			return nil, usagef("--fault: %v", err)
+		}
+		mo.Faults = append(mo.Faults, ft)
+	}
 	if cmd.Flags().Changed("pace") {
 		mo.Pace = pace
 	}

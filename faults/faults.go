@@ -1,0 +1,280 @@
+// Package faults describes the disturbances rtmock can inject into a
+// session, each a small typed value in the manner of a network proxy's
+// "toxics": a kind, a direction, an optional probability and the point at
+// which it applies. The mock server applies them; scenarios and the
+// command line spell them the same way:
+//
+//	latency:dir=server,delay=80ms,jitter=20ms      every server frame 60–100 ms late
+//	latency:dir=client,delay=50ms                   client frames reach the session late
+//	stall:at=2s,for=3s                              nothing is sent from 2 s to 5 s, then all of it
+//	disconnect:on=response.output_audio.delta,nth=3,code=1006   drop the socket mid-audio
+//	disconnect:at=1500ms,code=1011,reason=boom      close with 1011 at 1.5 s
+//	drop:match=response.audio.delta,p=0.1           lose 10% of audio deltas
+//	duplicate:match=response.audio_transcript.delta,p=0.05
+//	reorder:match=response.*.delta,p=0.2            swap a delta with the next server event
+//	error:code=server_error,on=response.created     an error event after the first response.created
+//	error:code=rate_limit_exceeded,at=3s,type=rate_limit_error
+//	expire:at=30s                                   session_expired at 30 s, then close
+//	handshake:status=429,p=0.5                      refuse half of the upgrades with 429
+//	ratelimits:exhausted                            rate_limits.updated reports nothing left
+//
+// Probabilities draw on the session's seeded random source, so a seed
+// reproduces which frames a fault hits. The package imports only the
+// standard library.
+package faults
+
+import (
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Kind is what a fault does.
+type Kind string
+
+// The kinds of fault.
+const (
+	Latency    Kind = "latency"
+	Stall      Kind = "stall"
+	Disconnect Kind = "disconnect"
+	Drop       Kind = "drop"
+	Duplicate  Kind = "duplicate"
+	Reorder    Kind = "reorder"
+	Error      Kind = "error"
+	Expire     Kind = "expire"
+	Handshake  Kind = "handshake"
+	RateLimits Kind = "ratelimits"
+)
+
+// Direction is which way the frames a fault affects travel.
+type Direction string
+
+// Directions.
+const (
+	Server Direction = "server" // frames the mock sends (the default)
+	Client Direction = "client" // frames the client sends
+)
+
+// Fault is one disturbance. Zero fields mean "always", "from the start",
+// "every matching frame".
+type Fault struct {
+	Kind Kind
+	Dir  Direction
+	// Probability that the fault applies to a matching frame (or, for
+	// handshake, to an upgrade); 0 means 1.
+	Probability float64
+	// Match restricts the fault to server events whose type matches this
+	// path.Match pattern ("response.*.delta"); "" matches every frame.
+	Match string
+	// At is when the fault fires, since the upgrade (stall, disconnect,
+	// error, expire).
+	At time.Duration
+	// On makes the fault fire after the Nth server event of this type
+	// instead of at a time (disconnect, error).
+	On  string
+	Nth int // default 1
+	// Delay and Jitter are the latency's mean and spread (± Jitter).
+	Delay, Jitter time.Duration
+	// For is how long a stall lasts.
+	For time.Duration
+	// Code is the close code (disconnect; 1006 closes without a close
+	// frame), the error code (error), or the HTTP status (handshake).
+	Code int
+	// ErrorCode, ErrorType and Message describe an injected error event.
+	ErrorCode, ErrorType, Message string
+	// Reason is the close reason of a disconnect.
+	Reason string
+}
+
+// Parse reads a fault in the form "kind:key=value,key=value".
+func Parse(s string) (Fault, error) {
+	kind, rest, _ := strings.Cut(strings.TrimSpace(s), ":")
+	f := Fault{Kind: Kind(kind), Dir: Server, Nth: 1}
+	switch f.Kind {
+	case Latency, Stall, Disconnect, Drop, Duplicate, Reorder, Error, Expire, Handshake, RateLimits:
+	default:
+		return f, fmt.Errorf("fault %q: unknown kind %q (want latency, stall, disconnect, drop, duplicate, reorder, error, expire, handshake or ratelimits)", s, kind)
+	}
+	if rest != "" {
+		for _, kv := range strings.Split(rest, ",") {
+			k, v, ok := strings.Cut(kv, "=")
+			if !ok {
+				if kv == "exhausted" && f.Kind == RateLimits {
+					continue
+				}
+				if kv == "server" || kv == "client" {
+					f.Dir = Direction(kv)
+					continue
+				}
+				return f, fmt.Errorf("fault %q: %q is not key=value", s, kv)
+			}
+			if err := f.set(k, v); err != nil {
+				return f, fmt.Errorf("fault %q: %s: %w", s, k, err)
+			}
+		}
+	}
+	return f, f.Validate()
+}
+
+func (f *Fault) set(k, v string) error {
+	dur := func(dst *time.Duration) error {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("%q is not a duration (like 250ms or 2s)", v)
+		}
+		*dst = d
+		return nil
+	}
+	num := func(dst *int) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", v)
+		}
+		*dst = n
+		return nil
+	}
+	switch k {
+	case "dir":
+		if v != "server" && v != "client" {
+			return fmt.Errorf("%q: want server or client", v)
+		}
+		f.Dir = Direction(v)
+	case "p":
+		p, err := strconv.ParseFloat(v, 64)
+		if err != nil || p < 0 || p > 1 {
+			return fmt.Errorf("%q: want a probability from 0 to 1", v)
+		}
+		f.Probability = p
+	case "match":
+		if _, err := path.Match(v, ""); err != nil {
+			return fmt.Errorf("%q is not a valid pattern", v)
+		}
+		f.Match = v
+	case "at":
+		return dur(&f.At)
+	case "on":
+		f.On = v
+	case "nth":
+		return num(&f.Nth)
+	case "delay":
+		return dur(&f.Delay)
+	case "jitter":
+		return dur(&f.Jitter)
+	case "for":
+		return dur(&f.For)
+	case "code":
+		if f.Kind == Error {
+			f.ErrorCode = v
+			return nil
+		}
+		return num(&f.Code)
+	case "status":
+		return num(&f.Code)
+	case "type":
+		f.ErrorType = v
+	case "message":
+		f.Message = v
+	case "reason":
+		f.Reason = v
+	default:
+		return fmt.Errorf("unknown key")
+	}
+	return nil
+}
+
+// Validate reports a fault that cannot work.
+func (f Fault) Validate() error {
+	switch {
+	case f.Kind == Latency && f.Delay <= 0 && f.Jitter <= 0:
+		return fmt.Errorf("fault latency: needs delay= or jitter=")
+	case f.Kind == Stall && f.For <= 0:
+		return fmt.Errorf("fault stall: needs for=")
+	case f.Kind == Handshake && (f.Code < 400 || f.Code > 599):
+		return fmt.Errorf("fault handshake: status=%d is not an HTTP error status", f.Code)
+	case f.Kind == Error && f.ErrorCode == "" && f.ErrorType == "":
+		return fmt.Errorf("fault error: needs code= or type=")
+	case f.Kind == Disconnect && f.Code != 0 && (f.Code < 1000 || f.Code > 4999):
+		return fmt.Errorf("fault disconnect: code=%d is not a WebSocket close code", f.Code)
+	case f.Nth < 1:
+		return fmt.Errorf("fault %s: nth must be at least 1", f.Kind)
+	case f.Jitter > f.Delay && f.Kind == Latency:
+		return fmt.Errorf("fault latency: jitter %v exceeds delay %v (frames cannot arrive early)", f.Jitter, f.Delay)
+	}
+	return nil
+}
+
+// Matches reports whether the fault applies to a server event of type typ.
+func (f Fault) Matches(typ string) bool {
+	if f.Match == "" {
+		return true
+	}
+	ok, _ := path.Match(f.Match, typ)
+	return ok
+}
+
+// Timed reports whether the fault fires once at a point (time or event)
+// rather than acting on every frame.
+func (f Fault) Timed() bool {
+	switch f.Kind {
+	case Stall, Disconnect, Error, Expire:
+		return true
+	}
+	return false
+}
+
+// String renders the fault in the syntax Parse reads.
+func (f Fault) String() string {
+	var kv []string
+	add := func(k, v string) { kv = append(kv, k+"="+v) }
+	if f.Dir == Client {
+		add("dir", "client")
+	}
+	if f.Probability > 0 {
+		add("p", strconv.FormatFloat(f.Probability, 'f', -1, 64))
+	}
+	if f.Match != "" {
+		add("match", f.Match)
+	}
+	if f.At > 0 {
+		add("at", f.At.String())
+	}
+	if f.On != "" {
+		add("on", f.On)
+		if f.Nth > 1 {
+			add("nth", strconv.Itoa(f.Nth))
+		}
+	}
+	if f.Delay > 0 {
+		add("delay", f.Delay.String())
+	}
+	if f.Jitter > 0 {
+		add("jitter", f.Jitter.String())
+	}
+	if f.For > 0 {
+		add("for", f.For.String())
+	}
+	switch {
+	case f.Kind == Handshake:
+		add("status", strconv.Itoa(f.Code))
+	case f.Code != 0:
+		add("code", strconv.Itoa(f.Code))
+	}
+	if f.ErrorCode != "" {
+		add("code", f.ErrorCode)
+	}
+	if f.ErrorType != "" {
+		add("type", f.ErrorType)
+	}
+	if f.Message != "" {
+		add("message", f.Message)
+	}
+	if f.Reason != "" {
+		add("reason", f.Reason)
+	}
+	if len(kv) == 0 {
+		return string(f.Kind)
+	}
+	return string(f.Kind) + ":" + strings.Join(kv, ",")
+}
