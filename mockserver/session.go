@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"time"
 
@@ -573,6 +574,9 @@ func (s *session) onAppend(data []byte) *realtime.Error {
 		return realtime.ErrInvalidJSON(err.Error())
 	}
 	if !ok {
+		if keys, _ := realtime.Keys(data); slices.Contains(keys, "audio") {
+			return realtime.ErrInvalidType("audio", "a string", "another type")
+		}
 		return realtime.ErrMissingParameter("audio")
 	}
 	raw, uerr := realtime.Unquote(raw)

@@ -41,12 +41,13 @@ type Header struct {
 // [ErrTypeNotText]. The Header is filled as far as it could be read.
 func Peek(data []byte) (Header, error) {
 	var h Header
-	var haveType bool
+	var haveType, typeNotText bool
 	err := scanObject(data, func(key []byte, val []byte, isString bool) bool {
 		switch string(key) {
 		case "type":
 			if !isString {
-				return false
+				typeNotText = true
+				return true
 			}
 			h.Type, haveType = unquote(val), true
 		case "event_id":
@@ -56,13 +57,12 @@ func Peek(data []byte) (Header, error) {
 		}
 		return true
 	})
-	if err != nil {
-		if errors.Is(err, errStop) {
-			return h, &SyntaxError{0, ErrTypeNotText}
-		}
+	switch {
+	case err != nil:
 		return h, err
-	}
-	if !haveType {
+	case typeNotText:
+		return h, &SyntaxError{0, ErrTypeNotText}
+	case !haveType:
 		return h, &SyntaxError{0, ErrMissingType}
 	}
 	return h, nil
