@@ -66,7 +66,7 @@ func TestStringField(t *testing.T) {
 func TestDialectNames(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		kind          realtime.Kind
+		kind        realtime.Kind
 		preview, ga string
 	}{
 		{realtime.KindAudioDelta, "response.audio.delta", "response.output_audio.delta"},
