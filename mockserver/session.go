@@ -126,10 +126,15 @@ func newSession(parent context.Context, cfg *config, conn *websocket.Conn, hs *h
 // transcript.
 func (s *session) run() *Transcript {
 	defer s.cancel()
+	// The reader has its own context: coder/websocket closes the socket at
+	// once when a Read's context ends, and on shutdown the session must
+	// still send its 1001 close frame.
+	readerCtx, stopReader := context.WithCancel(context.Background())
 	readerDone := make(chan struct{})
-	go s.readLoop(readerDone)
+	go s.readLoop(readerCtx, readerDone)
 	defer func() {
 		s.conn.CloseNow()
+		stopReader()
 		<-readerDone
 		s.tr.Ended = s.clock.Now()
 	}()
@@ -195,14 +200,14 @@ func (s *session) runDue() {
 	}
 }
 
-func (s *session) readLoop(done chan<- struct{}) {
+func (s *session) readLoop(ctx context.Context, done chan<- struct{}) {
 	defer close(done)
 	for {
-		typ, data, err := s.conn.Read(s.ctx)
+		typ, data, err := s.conn.Read(ctx)
 		in := inbound{typ: typ, data: data, at: s.clock.Now(), err: err}
 		select {
 		case s.inbox <- in:
-		case <-s.ctx.Done():
+		case <-ctx.Done():
 			return
 		}
 		if err != nil {

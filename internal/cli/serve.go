@@ -156,7 +156,11 @@ func serveRun(cmd *cobra.Command, o *serveOptions) error {
 		}
 	}
 	printBanner(cmd, srv, o, mo, caFile)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	parent := cmd.Context()
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	<-ctx.Done()
 	mo.Logger.Info("shutting down: closing sessions with 1001")

@@ -1,0 +1,155 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/google/go-cmp/cmp"
+	"github.com/rtmock/rtmock/scenarios"
+	"github.com/spf13/cobra"
+)
+
+func TestServeFlags(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args    []string
+		want    serveOptions
+		wantErr string
+	}{
+		{args: nil, want: serveOptions{addr: "127.0.0.1:8080", pace: "live", logFormat: "text"}},
+		{args: []string{"barge-in", "--addr", "127.0.0.1:0", "--pace", "4x", "--api-key", "k", "--seed", "7", "--fault", "drop:p=0.5", "--fault", "expire:at=1s"},
+			want: serveOptions{addr: "127.0.0.1:0", pace: "4x", apiKey: "k", seed: 7, logFormat: "text", source: "barge-in", faults: []string{"drop:p=0.5", "expire:at=1s"}}},
+		{args: []string{"a", "b"}, wantErr: "accepts at most 1 arg"},
+		{args: []string{"--nope"}, wantErr: "unknown flag"},
+	}
+	for _, tt := range tests {
+		var got *serveOptions
+		cmd := newServeCmd(func(_ *cobra.Command, o *serveOptions) error { got = o; return nil })
+		cmd.SetArgs(tt.args)
+		cmd.SetOut(io.Discard)
+		cmd.SetErr(io.Discard)
+		err := cmd.Execute()
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("%v: err = %v, want %q", tt.args, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%v: %v", tt.args, err)
+			continue
+		}
+		if diff := cmp.Diff(tt.want, *got, cmp.AllowUnexported(serveOptions{})); diff != "" {
+			t.Errorf("%v (-want +got):\n%s", tt.args, diff)
+		}
+	}
+}
+
+func TestServeUsageErrors(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"serve", "--pace", "warp"},
+		{"serve", "no-such-scenario"},
+		{"serve", "--fault", "explode"},
+		{"serve", "--log-format", "xml"},
+		{"serve", "missing.jsonl"},
+	} {
+		var stderr bytes.Buffer
+		if code := run(NewRootCmd(), args, io.Discard, &stderr); code != ExitUsage {
+			t.Errorf("%v: exit %d, want %d (%s)", args, code, ExitUsage, stderr.String())
+		}
+		if stderr.Len() == 0 {
+			t.Errorf("%v: no error message", args)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the server goroutine to write
+// while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+var listening = regexp.MustCompile(`listening on (http://[0-9.:]+)`)
+
+// TestServeEveryBuiltin runs "rtmock serve NAME" for every built-in
+// scenario as a user would, connects, and stops it as SIGINT would.
+func TestServeEveryBuiltin(t *testing.T) {
+	t.Parallel()
+	for _, sc := range scenarios.List() {
+		t.Run(sc.Name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var out syncBuffer
+			cmd := NewRootCmd()
+			cmd.SetArgs([]string{"serve", sc.Name, "--addr", "127.0.0.1:0", "--pace", "instant", "--ca-file", t.TempDir() + "/ca.pem"})
+			cmd.SetOut(&out)
+			cmd.SetErr(io.Discard)
+			done := make(chan error, 1)
+			go func() { done <- cmd.ExecuteContext(ctx) }()
+			var url string
+			deadline := time.Now().Add(10 * time.Second)
+			for url == "" {
+				if m := listening.FindStringSubmatch(out.String()); m != nil {
+					url = m[1]
+					break
+				}
+				select {
+				case err := <-done:
+					t.Fatalf("serve exited early: %v\n%s", err, out.String())
+				case <-time.After(5 * time.Millisecond):
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("no banner: %q", out.String())
+				}
+			}
+			if !strings.Contains(out.String(), "scenario "+sc.Name) || !strings.Contains(out.String(), "AZURE_OPENAI_ENDPOINT="+url) {
+				t.Errorf("banner does not name the scenario and endpoint:\n%s", out.String())
+			}
+			dctx, dcancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer dcancel()
+			conn, _, err := websocket.Dial(dctx, "ws"+strings.TrimPrefix(url, "http")+"/openai/v1/realtime?model=m", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			conn.SetReadLimit(1 << 24)
+			_, data, err := conn.Read(dctx)
+			if err != nil || !strings.Contains(string(data), "session.created") {
+				t.Fatalf("first frame %q, %v", data, err)
+			}
+			cancel() // as SIGINT: sessions are closed with 1001, serve returns nil
+			for {
+				if _, _, err := conn.Read(dctx); err != nil {
+					if websocket.CloseStatus(err) != websocket.StatusGoingAway {
+						t.Errorf("session closed with %v, want 1001", err)
+					}
+					break
+				}
+			}
+			if err := <-done; err != nil {
+				t.Errorf("serve returned %v", err)
+			}
+		})
+	}
+}
