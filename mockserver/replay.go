@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -222,7 +223,9 @@ func (s *session) replayFrame(f replayFrame) {
 	case cassette.KindBinary:
 		if !s.closed {
 			s.record(FromServer, "", f.frame.Data, true, s.clock.Now())
-			s.conn.Write(s.ctx, websocket.MessageBinary, f.frame.Data)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			s.conn.Write(ctx, websocket.MessageBinary, f.frame.Data)
+			cancel()
 		}
 	case cassette.KindClose:
 		s.closeWith(websocket.StatusCode(f.frame.Code), f.frame.Reason)

@@ -267,12 +267,10 @@ func (s *Server) Close() error {
 	s.closeOne.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		// Shutdown stops the listener and idle HTTP connections; upgraded
-		// sockets are not tracked by net/http, so the handler closes them.
-		shutdownDone := make(chan error, 1)
-		go func() { shutdownDone <- s.hs.Shutdown(ctx) }()
+		// Sessions first: upgraded sockets are not net/http's to close, and
+		// each must get its 1001 close frame before the listener goes.
 		s.handler.Close()
-		err = <-shutdownDone
+		err = s.hs.Shutdown(ctx)
 		if serr := <-s.serveErr; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
 			err = serr
 		}

@@ -493,7 +493,9 @@ func (s *session) rawWrite(typ string, b []byte) {
 		return
 	}
 	s.record(FromServer, typ, b, false, s.clock.Now())
-	ctx, cancel := context.WithTimeout(s.ctx, 30*time.Second)
+	// Not derived from s.ctx: coder/websocket closes the socket when a
+	// write's context ends, and shutdown must still send its close frame.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	err := s.conn.Write(ctx, websocket.MessageText, b)
 	cancel()
 	if err != nil {
