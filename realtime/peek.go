@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // Errors returned by [Peek] and [StringField]. They wrap into a *SyntaxError
@@ -87,9 +88,10 @@ func StringField(data []byte, key string) ([]byte, bool, error) {
 }
 
 // Unquote decodes the JSON escapes of raw string contents as returned by
-// [StringField]. Contents without a backslash are returned as they are.
+// [StringField], replacing invalid UTF-8 with U+FFFD as encoding/json does.
+// Valid contents without a backslash are returned as they are.
 func Unquote(raw []byte) ([]byte, error) {
-	if bytes.IndexByte(raw, '\\') < 0 {
+	if bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
 		return raw, nil
 	}
 	q := make([]byte, 0, len(raw)+2)
