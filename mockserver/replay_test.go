@@ -15,26 +15,11 @@ import (
 	"github.com/rtmock/rtmock/realtime"
 )
 
-// toCassette writes a session transcript as a cassette file, as rtrecord
-// would have recorded it, and loads it back.
+// toCassette writes a session transcript as a cassette and loads it back.
 func toCassette(t *testing.T, tr *mockserver.Transcript, elide bool) *cassette.Cassette {
 	t.Helper()
 	var buf bytes.Buffer
-	w, err := cassette.NewWriter(&buf, cassette.Header{Dialect: tr.Dialect, Provider: string(tr.Provider),
-		Endpoint: cassette.Endpoint{Path: tr.Path, Query: tr.Query}}, &cassette.WriterOptions{ElideAudio: elide})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range tr.Frames {
-		dir := cassette.Server
-		if f.Dir == mockserver.FromClient {
-			dir = cassette.Client
-		}
-		if err := w.WriteFrame(cassette.Frame{T: f.At, Dir: dir, Kind: cassette.KindText, Data: f.Data}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Flush(); err != nil {
+	if err := tr.WriteCassette(&buf, &cassette.WriterOptions{ElideAudio: elide}); err != nil {
 		t.Fatal(err)
 	}
 	c, err := cassette.Parse(&buf, filepath.Join("testdata", "recorded.jsonl"))
