@@ -50,6 +50,7 @@ type item struct {
 	Name    string
 	Args    string
 	Output  string
+	tokens  int // cached estimate once final; see tokenCount
 }
 
 func (s *session) lastItemID() string {
@@ -94,28 +95,58 @@ func (s *session) announceItem(it *item, prev string) {
 	s.emitKind(realtime.KindItemCreated, kv{"previous_item_id", nullable(prev)}, kv{"item", r})
 }
 
-// renderItem returns the item as the session's dialect shows it.
-func (s *session) renderItem(it *item) map[string]any {
-	m := map[string]any{"id": it.ID, "object": "realtime.item", "type": it.Type, "status": it.Status}
+// renderItem returns the item as the session's dialect shows it, as JSON
+// written directly (these objects go out several times per response, so
+// they avoid encoding/json's reflection and map sorting).
+func (s *session) renderItem(it *item) json.RawMessage {
+	return s.appendItem(nil, it)
+}
+
+func (s *session) appendItem(b []byte, it *item) []byte {
+	b = append(b, `{"id":`...)
+	b = realtime.AppendJSONString(b, it.ID)
+	b = append(b, `,"object":"realtime.item","type":`...)
+	b = realtime.AppendJSONString(b, it.Type)
+	b = append(b, `,"status":`...)
+	b = realtime.AppendJSONString(b, it.Status)
 	switch it.Type {
 	case "message":
-		m["role"] = it.Role
-		content := make([]map[string]any, 0, len(it.Content))
+		b = append(b, `,"role":`...)
+		b = realtime.AppendJSONString(b, it.Role)
+		b = append(b, `,"content":[`...)
 		for i := range it.Content {
-			content = append(content, s.renderPart(&it.Content[i], false))
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = s.appendPart(b, &it.Content[i], false)
 		}
-		m["content"] = content
+		b = append(b, ']')
 	case "function_call":
-		m["name"], m["call_id"], m["arguments"] = it.Name, it.CallID, it.Args
+		b = append(b, `,"name":`...)
+		b = realtime.AppendJSONString(b, it.Name)
+		b = append(b, `,"call_id":`...)
+		b = realtime.AppendJSONString(b, it.CallID)
+		b = append(b, `,"arguments":`...)
+		b = realtime.AppendJSONString(b, it.Args)
 	case "function_call_output":
-		m["call_id"], m["output"] = it.CallID, it.Output
+		b = append(b, `,"call_id":`...)
+		b = realtime.AppendJSONString(b, it.CallID)
+		b = append(b, `,"output":`...)
+		b = realtime.AppendJSONString(b, it.Output)
 	}
-	return m
+	return append(b, '}')
 }
 
 // renderPart returns a content part; inResponse parts (content_part.added
 // and .done) keep the type "text"/"audio" in both dialects, as observed.
-func (s *session) renderPart(p *contentPart, inResponse bool) map[string]any {
+func (s *session) renderPart(p *contentPart, inResponse bool) json.RawMessage {
+	return s.appendPart(nil, p, inResponse)
+}
+
+func (s *session) appendPart(b []byte, p *contentPart, inResponse bool) []byte {
+	if p.Kind == partInputImage && len(p.Extra) > 0 {
+		return append(b, p.Extra...)
+	}
 	kind := p.Kind
 	if s.dialect == realtime.GA && !inResponse {
 		switch kind {
@@ -125,26 +156,24 @@ func (s *session) renderPart(p *contentPart, inResponse bool) map[string]any {
 			kind = "output_audio"
 		}
 	}
-	m := map[string]any{"type": kind}
+	b = append(b, `{"type":`...)
+	b = realtime.AppendJSONString(b, kind)
 	switch p.Kind {
 	case partInputText, partText:
-		m["text"] = p.Text
+		b = append(b, `,"text":`...)
+		b = realtime.AppendJSONString(b, p.Text)
 	case partInputAudio, partAudio:
+		b = append(b, `,"transcript":`...)
 		if p.Transcript != nil {
-			m["transcript"] = *p.Transcript
+			b = realtime.AppendJSONString(b, *p.Transcript)
 		} else {
-			m["transcript"] = nil
+			b = append(b, "null"...)
 		}
 	case partItemReference:
-		m["id"] = p.Ref
-	case partInputImage:
-		var extra map[string]any
-		json.Unmarshal(p.Extra, &extra)
-		for k, v := range extra {
-			m[k] = v
-		}
+		b = append(b, `,"id":`...)
+		b = realtime.AppendJSONString(b, p.Ref)
 	}
-	return m
+	return append(b, '}')
 }
 
 // ---- client item events ----
@@ -376,6 +405,7 @@ func (s *session) onItemTruncate(data []byte) *realtime.Error {
 		p.Transcript = &t
 	}
 	p.AudioBytes = end * p.format.BytesPerMs()
+	it.tokens = 0
 	s.emitKind(realtime.KindItemTruncated, kv{"item_id", it.ID}, kv{"content_index", ci}, kv{"audio_end_ms", end})
 	return nil
 }

@@ -1,7 +1,6 @@
 package mockserver
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -223,9 +222,7 @@ func (s *session) replayFrame(f replayFrame) {
 	case cassette.KindBinary:
 		if !s.closed {
 			s.record(FromServer, "", f.frame.Data, true, s.clock.Now())
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			s.conn.Write(ctx, websocket.MessageBinary, f.frame.Data)
-			cancel()
+			s.conn.Write(s.wctx, websocket.MessageBinary, f.frame.Data)
 		}
 	case cassette.KindClose:
 		s.closeWith(websocket.StatusCode(f.frame.Code), f.frame.Reason)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -499,7 +500,7 @@ func (s *session) sendAudioDelta(r *response, it *item, ids []kv, tone *audio.To
 }
 
 func appendInt(b []byte, v int) []byte {
-	return fmt.Appendf(b, "%d", v)
+	return strconv.AppendInt(b, int64(v), 10)
 }
 
 // toneFor returns the (shared, cached) tone of a reply's audio.
@@ -699,12 +700,29 @@ func (s *session) sendRateLimits(r *response) {
 func (s *session) estimateInputTokens() int {
 	n := len(s.conf.Instructions) / 4
 	for _, it := range s.items {
-		for _, p := range it.Content {
-			n += len(p.Text)/4 + p.audioMs()/100
-		}
-		n += (len(it.Args) + len(it.Output)) / 4
+		n += it.tokenCount()
 	}
 	return n + 10
+}
+
+// tokenCount estimates an item's tokens (~4 characters of text, 100 ms of
+// audio each), cached once the item is final: long conversations would
+// otherwise cost a walk over every part at every response.
+func (it *item) tokenCount() int {
+	if it.tokens > 0 {
+		return it.tokens
+	}
+	n := (len(it.Args) + len(it.Output)) / 4
+	for _, p := range it.Content {
+		n += len(p.Text)/4 + p.audioMs()/100
+		if p.Transcript != nil {
+			n += len(*p.Transcript) / 4
+		}
+	}
+	if it.Status != "in_progress" {
+		it.tokens = max(n, 1)
+	}
+	return n
 }
 
 // outputTokens estimates the tokens of what r generated: ~4 characters per
@@ -721,48 +739,73 @@ func (r *response) audioTokens() int {
 	return r.audioSent / r.format.BytesPerMs() / 50
 }
 
-// renderResponse returns the response object in the session's dialect.
-func (s *session) renderResponse(r *response) map[string]any {
-	output := make([]map[string]any, 0, len(r.output))
-	for _, it := range r.output {
-		output = append(output, s.renderItem(it))
-	}
-	m := map[string]any{
-		"object": "realtime.response", "id": r.ID, "status": r.status, "status_details": r.details,
-		"output": output, "conversation_id": s.convID, "usage": nil, "metadata": orNull(r.metadata),
-	}
-	if r.oob {
-		m["conversation_id"] = nil
-	}
-	if r.status != "in_progress" {
-		text, aud := r.textTokens(), r.audioTokens()
-		m["usage"] = map[string]any{
-			"total_tokens": r.inputTokens + text + aud, "input_tokens": r.inputTokens, "output_tokens": text + aud,
-			"input_token_details": map[string]any{"text_tokens": r.inputTokens, "audio_tokens": 0, "cached_tokens": 0,
-				"cached_tokens_details": map[string]any{"text_tokens": 0, "audio_tokens": 0}},
-			"output_token_details": map[string]any{"text_tokens": text, "audio_tokens": aud},
-		}
-	}
-	if s.dialect == realtime.GA {
-		mods := []string{"text"}
-		if r.audioOut {
-			mods = []string{"audio"}
-		}
-		m["output_modalities"] = mods
-		m["max_output_tokens"] = orNull(r.maxTokens)
-		m["audio"] = map[string]any{"output": map[string]any{"format": renderGAFormat(r.format), "voice": r.voice}}
+// renderResponse returns the response object in the session's dialect,
+// as JSON written directly.
+func (s *session) renderResponse(r *response) json.RawMessage {
+	b := make([]byte, 0, 512)
+	b = append(b, `{"object":"realtime.response","id":`...)
+	b = realtime.AppendJSONString(b, r.ID)
+	b = append(b, `,"status":`...)
+	b = realtime.AppendJSONString(b, r.status)
+	b = append(b, `,"status_details":`...)
+	if r.details == nil {
+		b = append(b, "null"...)
 	} else {
-		mods := []string{"text"}
-		if r.audioOut {
-			mods = []string{"text", "audio"}
-		}
-		m["modalities"] = mods
-		m["voice"] = r.voice
-		m["output_audio_format"] = r.format.String()
-		m["temperature"] = s.conf.Temperature
-		m["max_output_tokens"] = orNull(r.maxTokens)
+		d, _ := json.Marshal(r.details)
+		b = append(b, d...)
 	}
-	return m
+	b = append(b, `,"output":[`...)
+	for i, it := range r.output {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = s.appendItem(b, it)
+	}
+	b = append(b, `],"conversation_id":`...)
+	if r.oob {
+		b = append(b, "null"...)
+	} else {
+		b = realtime.AppendJSONString(b, s.convID)
+	}
+	b = append(b, `,"usage":`...)
+	if r.status == "in_progress" {
+		b = append(b, "null"...)
+	} else {
+		text, aud := r.textTokens(), r.audioTokens()
+		b = fmt.Appendf(b, `{"total_tokens":%d,"input_tokens":%d,"output_tokens":%d,`+
+			`"input_token_details":{"text_tokens":%d,"audio_tokens":0,"cached_tokens":0,"cached_tokens_details":{"text_tokens":0,"audio_tokens":0}},`+
+			`"output_token_details":{"text_tokens":%d,"audio_tokens":%d}}`,
+			r.inputTokens+text+aud, r.inputTokens, text+aud, r.inputTokens, text, aud)
+	}
+	b = append(b, `,"metadata":`...)
+	b = append(b, orNull(r.metadata)...)
+	b = append(b, `,"max_output_tokens":`...)
+	b = append(b, orNull(r.maxTokens)...)
+	if s.dialect == realtime.GA {
+		if r.audioOut {
+			b = append(b, `,"output_modalities":["audio"]`...)
+		} else {
+			b = append(b, `,"output_modalities":["text"]`...)
+		}
+		f, _ := json.Marshal(renderGAFormat(r.format))
+		b = append(b, `,"audio":{"output":{"format":`...)
+		b = append(b, f...)
+		b = append(b, `,"voice":`...)
+		b = realtime.AppendJSONString(b, r.voice)
+		b = append(b, `}}`...)
+	} else {
+		if r.audioOut {
+			b = append(b, `,"modalities":["text","audio"]`...)
+		} else {
+			b = append(b, `,"modalities":["text"]`...)
+		}
+		b = append(b, `,"voice":`...)
+		b = realtime.AppendJSONString(b, r.voice)
+		b = append(b, `,"output_audio_format":`...)
+		b = realtime.AppendJSONString(b, r.format.String())
+		b = strconv.AppendFloat(append(b, `,"temperature":`...), s.conf.Temperature, 'f', -1, 64)
+	}
+	return append(b, '}')
 }
 
 // scheduleInterrupt makes the simulated user talk over r once the client

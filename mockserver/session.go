@@ -63,6 +63,16 @@ type session struct {
 	replay *replayState // nil unless replaying a cassette
 	faults *faultState  // nil without faults
 	seed   int64
+
+	// wctx bounds writes. It is not s.ctx: coder/websocket closes the
+	// socket when a write's context ends, and at shutdown the session must
+	// still send its close frame. It ends with the session, or 3 s after a
+	// shutdown began, so a client that stopped reading cannot hold a
+	// session forever. One context for all writes keeps the hot path free
+	// of per-frame timers.
+	wctx      context.Context
+	wcancel   context.CancelFunc
+	stopGrace func() bool
 }
 
 type inbound struct {
@@ -114,6 +124,8 @@ func newSession(parent context.Context, cfg *config, conn *websocket.Conn, hs *h
 		inbox: make(chan inbound, 16), scn: cfg.Scenario,
 		byID: map[string]*item{}, oob: map[*response]bool{}, seed: s0,
 	}
+	s.wctx, s.wcancel = context.WithCancel(context.Background())
+	s.stopGrace = context.AfterFunc(ctx, func() { time.AfterFunc(3*time.Second, s.wcancel) })
 	s.started = s.clock.Now()
 	s.tr = &Transcript{ID: n, Provider: hs.provider, Dialect: hs.dialect, Path: hs.path, Query: hs.query, Started: s.started}
 	if s.scn != nil {
@@ -134,6 +146,8 @@ func (s *session) run() *Transcript {
 	go s.readLoop(readerCtx, readerDone)
 	defer func() {
 		s.conn.CloseNow()
+		s.stopGrace()
+		s.wcancel()
 		stopReader()
 		<-readerDone
 		s.tr.Ended = s.clock.Now()
@@ -493,11 +507,7 @@ func (s *session) rawWrite(typ string, b []byte) {
 		return
 	}
 	s.record(FromServer, typ, b, false, s.clock.Now())
-	// Not derived from s.ctx: coder/websocket closes the socket when a
-	// write's context ends, and shutdown must still send its close frame.
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	err := s.conn.Write(ctx, websocket.MessageText, b)
-	cancel()
+	err := s.conn.Write(s.wctx, websocket.MessageText, b)
 	if err != nil {
 		s.closed = true
 		if s.tr.ClosedBy == "" {
