@@ -1,0 +1,156 @@
+package roundtrip_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/rtmock/rtmock/audio"
+	"github.com/rtmock/rtmock/cassette"
+	"github.com/rtmock/rtmock/internal/leakcheck"
+	"github.com/rtmock/rtmock/mockserver"
+	"github.com/rtmock/rtmock/recorder"
+	"github.com/rtmock/rtmock/scenarios"
+)
+
+func TestMain(m *testing.M) { leakcheck.Main(m) }
+
+// session plays one client session against base (http://host:port) on
+// path: a text turn, then a spoken turn answered by server VAD. It returns
+// every server event it received, decoded.
+func session(t *testing.T, base, path string, speech []byte) []map[string]any {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+path, &websocket.DialOptions{
+		HTTPHeader: map[string][]string{"api-key": {"secret-key-123"}},
+	})
+	if err != nil {
+		t.Fatalf("dial %s: %v", base, err)
+	}
+	defer conn.CloseNow()
+	conn.SetReadLimit(1 << 24)
+	var got []map[string]any
+	readUntil := func(typ string) {
+		t.Helper()
+		for {
+			_, data, err := conn.Read(ctx)
+			if err != nil {
+				t.Fatalf("read: %v", err)
+			}
+			var ev map[string]any
+			if err := json.Unmarshal(data, &ev); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, ev)
+			if ev["type"] == typ {
+				return
+			}
+		}
+	}
+	send := func(s string) {
+		if err := conn.Write(ctx, websocket.MessageText, []byte(s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	readUntil("session.created")
+	send(`{"type":"conversation.item.create","item":{"type":"message","role":"user","content":[{"type":"input_text","text":"Hi"}]}}`)
+	send(`{"type":"response.create"}`)
+	readUntil("rate_limits.updated")
+	for pcm := speech; len(pcm) > 0; {
+		n := min(4800, len(pcm))
+		send(`{"type":"input_audio_buffer.append","audio":"` + base64.StdEncoding.EncodeToString(pcm[:n]) + `"}`)
+		pcm = pcm[n:]
+	}
+	readUntil("rate_limits.updated")
+	conn.Close(websocket.StatusNormalClosure, "")
+	return got
+}
+
+func TestRecordThenReplay(t *testing.T) {
+	raw, err := os.ReadFile("../../audio/testdata/speech-24k.wav")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := audio.ReadWAV(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	speech := w.Convert(audio.PCM16)
+	instant := scenarios.Pace{Mode: scenarios.PaceInstant, Factor: 1}
+
+	for _, path := range []string{
+		"/openai/realtime?api-version=2024-10-01-preview&deployment=gpt-4o-realtime-preview",
+		"/openai/v1/realtime?model=gpt-realtime",
+	} {
+		t.Run(path, func(t *testing.T) {
+			upstream, err := mockserver.New(&mockserver.Options{Pace: instant, Seed: 11})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer upstream.Close()
+			dir := t.TempDir()
+			rec, err := recorder.New(&recorder.Options{Upstream: upstream.URL(), Dir: dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			served := make(chan error, 1)
+			go func() { served <- rec.Serve(ln) }()
+
+			live := session(t, "http://"+ln.Addr().String(), path, speech)
+			if err := rec.Close(); err != nil {
+				t.Fatal(err)
+			}
+			<-served
+			files, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+			if len(files) != 1 {
+				t.Fatalf("%d cassettes in %s", len(files), dir)
+			}
+			data, _ := os.ReadFile(files[0])
+			if bytes.Contains(data, []byte("secret-key-123")) {
+				t.Error("the api key reached the cassette")
+			}
+			cas, err := cassette.Load(files[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			replay, err := mockserver.New(&mockserver.Options{Cassette: cas, ReplayStrict: true, Pace: instant, KeepTranscripts: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer replay.Close()
+			again := session(t, replay.URL(), path, speech)
+			replay.Close()
+
+			// The replay sends the recorded frames as they were; event ids
+			// would legitimately differ in a re-recording, so they are left out.
+			ignore := cmpopts.IgnoreMapEntries(func(k string, _ any) bool { return k == "event_id" })
+			if diff := cmp.Diff(live, again, ignore); diff != "" {
+				t.Errorf("replayed session differs from the recorded one (-recorded +replayed):\n%s", diff)
+			}
+			if n := len(live); n < 40 {
+				t.Errorf("only %d events in the session", n)
+			}
+			for _, tr := range replay.Transcripts() {
+				if len(tr.Mismatches) > 0 {
+					t.Errorf("replay mismatches: %v", tr.Mismatches)
+				}
+			}
+		})
+	}
+}
