@@ -30,6 +30,9 @@ type serveOptions struct {
 	caFile    string
 	strict    bool
 	faults    []string
+	maxSess   int
+	maxMsg    int64
+	maxCas    int64
 }
 
 // newServeCmd returns "rtmock serve". runF replaces the command's action in
@@ -64,6 +67,9 @@ session instead.`,
 	f.StringVar(&opts.logFormat, "log-format", "text", "log format on stderr: text or json")
 	f.BoolVarP(&opts.verbose, "verbose", "v", false, "log every protocol error")
 	f.StringArrayVar(&opts.faults, "fault", nil, "inject a fault into every session, e.g. drop:match=response.*audio.delta,p=0.1 or disconnect:at=3s,code=1006 (repeatable; see docs/faults.md)")
+	f.IntVar(&opts.maxSess, "max-sessions", 10000, "concurrent sessions; more get HTTP 429")
+	f.Int64Var(&opts.maxMsg, "max-message-bytes", 21<<20, "largest client frame; larger ones close the session with 1009 (the default fits the service's 15 MiB audio appends)")
+	f.Int64Var(&opts.maxCas, "max-cassette-bytes", 1<<30, "largest cassette file serve will load")
 	f.BoolVar(&opts.strict, "strict", false, "cassette replay: answer client events that differ from the recording with an error event, and exit 1 at shutdown if any did")
 	f.BoolVar(&opts.noTLS, "no-tls", false, "serve plain ws:// only (by default the port also answers wss:// with a self-signed certificate)")
 	f.StringVar(&opts.caFile, "ca-file", "", "where to write the self-signed certificate for TLS clients (default: rtmock-PORT.pem in the temp dir)")
@@ -80,7 +86,11 @@ func serveOpts(cmd *cobra.Command, o *serveOptions) (*mockserver.Options, error)
 	if err != nil {
 		return nil, err
 	}
-	mo := &mockserver.Options{Addr: o.addr, APIKey: o.apiKey, Seed: o.seed, Logger: log, DisableTLS: o.noTLS, ReplayStrict: o.strict}
+	if o.maxSess < 1 || o.maxMsg < 1024 {
+		return nil, usagef("--max-sessions must be at least 1 and --max-message-bytes at least 1024")
+	}
+	mo := &mockserver.Options{Addr: o.addr, APIKey: o.apiKey, Seed: o.seed, Logger: log, DisableTLS: o.noTLS, ReplayStrict: o.strict,
+		MaxSessions: o.maxSess, MaxMessageBytes: o.maxMsg}
 	for _, spec := range o.faults {
 		ft, err := faults.Parse(spec)
 		if err != nil {
@@ -92,7 +102,7 @@ func serveOpts(cmd *cobra.Command, o *serveOptions) (*mockserver.Options, error)
 		mo.Pace = pace
 	}
 	if o.source != "" {
-		if err := loadSource(mo, o.source); err != nil {
+		if err := loadSource(mo, o.source, o.maxCas); err != nil {
 			return nil, err
 		}
 	}
@@ -104,8 +114,11 @@ func serveOpts(cmd *cobra.Command, o *serveOptions) (*mockserver.Options, error)
 
 // loadSource resolves the serve argument: a cassette (.jsonl), a scenario
 // file, or a built-in scenario's name.
-func loadSource(mo *mockserver.Options, src string) error {
+func loadSource(mo *mockserver.Options, src string, maxBytes int64) error {
 	if strings.HasSuffix(src, ".jsonl") {
+		if fi, err := os.Stat(src); err == nil && maxBytes > 0 && fi.Size() > maxBytes {
+			return usagef("cassette %s is %d bytes, over --max-cassette-bytes %d", src, fi.Size(), maxBytes)
+		}
 		c, err := cassette.Load(src)
 		if err != nil {
 			return usageError{err}
@@ -195,9 +208,10 @@ func printBanner(cmd *cobra.Command, srv *mockserver.Server, o *serveOptions, mo
 	if mo.Cassette != nil {
 		what = "replaying " + mo.Cassette.Path()
 	}
-	key := o.apiKey
-	if key == "" {
-		key = "anything"
+	// The key itself is never printed: output ends up in CI logs.
+	key := "anything"
+	if o.apiKey != "" {
+		key = "'<the key given with --api-key>'"
 	}
 	fmt.Fprintf(w, "rtmock %s listening on %s (%s, pace %s)\n", Version, url, what, o.pace)
 	if tlsURL := srv.TLSURL(); tlsURL != "" {

@@ -23,9 +23,9 @@ func TestServeFlags(t *testing.T) {
 		want    serveOptions
 		wantErr string
 	}{
-		{args: nil, want: serveOptions{addr: "127.0.0.1:8080", pace: "live", logFormat: "text"}},
+		{args: nil, want: serveOptions{addr: "127.0.0.1:8080", pace: "live", logFormat: "text", maxSess: 10000, maxMsg: 21 << 20, maxCas: 1 << 30}},
 		{args: []string{"barge-in", "--addr", "127.0.0.1:0", "--pace", "4x", "--api-key", "k", "--seed", "7", "--fault", "drop:p=0.5", "--fault", "expire:at=1s"},
-			want: serveOptions{addr: "127.0.0.1:0", pace: "4x", apiKey: "k", seed: 7, logFormat: "text", source: "barge-in", faults: []string{"drop:p=0.5", "expire:at=1s"}}},
+			want: serveOptions{addr: "127.0.0.1:0", pace: "4x", apiKey: "k", seed: 7, logFormat: "text", source: "barge-in", faults: []string{"drop:p=0.5", "expire:at=1s"}, maxSess: 10000, maxMsg: 21 << 20, maxCas: 1 << 30}},
 		{args: []string{"a", "b"}, wantErr: "accepts at most 1 arg"},
 		{args: []string{"--nope"}, wantErr: "unknown flag"},
 	}
@@ -151,5 +151,69 @@ func TestServeEveryBuiltin(t *testing.T) {
 				t.Errorf("serve returned %v", err)
 			}
 		})
+	}
+}
+
+// TestServeLogsNoSecret runs the server with a key, at debug level, and has
+// clients present the right key and wrong ones in every place a key can
+// go; neither ever appears in the logs or the banner.
+func TestServeLogsNoSecret(t *testing.T) {
+	t.Parallel()
+	const right, wrong = "right-key-0123456789", "wrong-key-9876543210"
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, logs syncBuffer
+	cmd := NewRootCmd()
+	cmd.SetArgs([]string{"serve", "--addr", "127.0.0.1:0", "--pace", "instant", "--api-key", right, "-v", "--log-format", "json", "--ca-file", t.TempDir() + "/ca.pem"})
+	cmd.SetOut(&out)
+	cmd.SetErr(&logs)
+	done := make(chan error, 1)
+	go func() { done <- cmd.ExecuteContext(ctx) }()
+	var url string
+	for deadline := time.Now().Add(10 * time.Second); url == ""; time.Sleep(5 * time.Millisecond) {
+		if m := listening.FindStringSubmatch(out.String()); m != nil {
+			url = m[1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no banner: %q", out.String())
+		}
+	}
+	ws := "ws" + strings.TrimPrefix(url, "http")
+	dctx, dcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer dcancel()
+	try := func(path string, opts *websocket.DialOptions) {
+		conn, _, err := websocket.Dial(dctx, ws+path, opts)
+		if err != nil {
+			return // Azure paths refuse a wrong key before the upgrade
+		}
+		conn.SetReadLimit(1 << 24)
+		conn.Write(dctx, websocket.MessageText, []byte(`{"type":"response.create","event_id":"`+wrong+`"}`))
+		for {
+			if _, _, err := conn.Read(dctx); err != nil {
+				break
+			}
+			if !strings.Contains(path, "v1/realtime?model=m&x") {
+				conn.Close(websocket.StatusNormalClosure, "")
+			}
+		}
+	}
+	for _, key := range []string{right, wrong} {
+		try("/openai/v1/realtime?model=m", &websocket.DialOptions{HTTPHeader: map[string][]string{"api-key": {key}}})
+		try("/openai/realtime?api-version=v&deployment=d&api-key="+key, nil)
+		try("/v1/realtime?model=m", &websocket.DialOptions{HTTPHeader: map[string][]string{"Authorization": {"Bearer " + key}}})
+		try("/v1/realtime?model=m", &websocket.DialOptions{Subprotocols: []string{"realtime", "openai-insecure-api-key." + key}})
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	all := out.String() + logs.String()
+	if !strings.Contains(logs.String(), "session ended") {
+		t.Fatalf("the sessions were not logged, so the check proves nothing:\n%s", logs.String())
+	}
+	for _, secret := range []string{right, wrong} {
+		if strings.Contains(all, secret) {
+			t.Errorf("%s appears in the output:\n%s", secret, all)
+		}
 	}
 }
