@@ -33,40 +33,29 @@ func errAt(off int, format string, args ...any) error {
 // and tabs allowed) with no line break anywhere, that is whether it can be
 // embedded verbatim in a cassette line.
 func validLine(b []byte) bool {
-	if hasLineBreak(b) {
-		return false
-	}
-	i := skipSpace(b, 0)
-	end, err := scanValue(b, i, 0)
-	if err != nil {
-		return false
-	}
-	return skipSpace(b, end) == len(b)
+	sc := scanner{b: b, oneLine: true}
+	end, err := sc.value(sc.skipSpace(0), 0)
+	return err == nil && sc.skipSpace(end) == len(b)
 }
 
-func hasLineBreak(b []byte) bool {
-	for i := 0; i+8 <= len(b); i += 8 {
-		v := binary.LittleEndian.Uint64(b[i:])
-		if hasByte(v, '\n')|hasByte(v, '\r') != 0 {
-			return containsLineBreak(b[i : i+8])
-		}
-	}
-	return containsLineBreak(b[len(b)&^7:])
-}
-
-func containsLineBreak(b []byte) bool {
-	for _, c := range b {
-		if c == '\n' || c == '\r' {
-			return true
-		}
-	}
-	return false
+// scanner scans the JSON in b. With oneLine, line breaks are not
+// whitespace (inside strings they are never allowed), so a successful
+// scan proves the text fits on one line.
+type scanner struct {
+	b       []byte
+	oneLine bool
 }
 
 const (
 	lsb = 0x0101010101010101
 	msb = 0x8080808080808080
 )
+
+// special is nonzero when a byte of v may end a plain run in a string: a
+// quote, a backslash or a control character. Space and '!' (below '"')
+// are caught too, which costs a detour through the byte loop but saves an
+// operation on the long base64 runs that make up most events.
+func special(v uint64) uint64 { return hasLess(v, '"'+1) | hasByte(v, '\\') }
 
 // hasByte is nonzero when a byte of v equals c (exact, no false positives
 // below the first match; possibly above it, which callers tolerate).
@@ -89,8 +78,19 @@ func skipSpace(b []byte, i int) int {
 	return i
 }
 
-// scanValue returns the index just past the JSON value starting at b[i].
-func scanValue(b []byte, i, depth int) (int, error) {
+func (sc *scanner) skipSpace(i int) int {
+	if !sc.oneLine {
+		return skipSpace(sc.b, i)
+	}
+	for i < len(sc.b) && (sc.b[i] == ' ' || sc.b[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+// value returns the index just past the JSON value starting at b[i].
+func (sc *scanner) value(i, depth int) (int, error) {
+	b := sc.b
 	if i >= len(b) {
 		return i, errAt(i, "unexpected end of line, expected a value")
 	}
@@ -98,9 +98,9 @@ func scanValue(b []byte, i, depth int) (int, error) {
 	case c == '"':
 		return scanString(b, i)
 	case c == '{':
-		return scanObject(b, i, depth+1, nil)
+		return sc.object(i, depth+1, nil)
 	case c == '[':
-		return scanArray(b, i, depth+1)
+		return sc.array(i, depth+1)
 	case c == '-' || (c >= '0' && c <= '9'):
 		return scanNumber(b, i)
 	case c == 't':
@@ -127,11 +127,15 @@ func scanString(b []byte, i int) (int, error) {
 	start := i
 	i++
 	for {
-		for i+8 <= len(b) {
+		for i+16 <= len(b) {
 			v := binary.LittleEndian.Uint64(b[i:])
-			if hasLess(v, 0x20)|hasByte(v, '"')|hasByte(v, '\\') != 0 {
+			w := binary.LittleEndian.Uint64(b[i+8:])
+			if special(v)|special(w) != 0 {
 				break
 			}
+			i += 16
+		}
+		for i+8 <= len(b) && special(binary.LittleEndian.Uint64(b[i:])) == 0 {
 			i += 8
 		}
 		if i >= len(b) {
@@ -209,26 +213,27 @@ func scanNumber(b []byte, i int) (int, error) {
 	return i, nil
 }
 
-func scanArray(b []byte, i, depth int) (int, error) {
+func (sc *scanner) array(i, depth int) (int, error) {
+	b := sc.b
 	if depth > maxDepth {
 		return i, errAt(i, "nested too deeply")
 	}
-	i = skipSpace(b, i+1)
+	i = sc.skipSpace(i + 1)
 	if i < len(b) && b[i] == ']' {
 		return i + 1, nil
 	}
 	for {
-		end, err := scanValue(b, i, depth)
+		end, err := sc.value(i, depth)
 		if err != nil {
 			return end, err
 		}
-		i = skipSpace(b, end)
+		i = sc.skipSpace(end)
 		if i >= len(b) {
 			return i, errAt(i, "unexpected end of line in array")
 		}
 		switch b[i] {
 		case ',':
-			i = skipSpace(b, i+1)
+			i = sc.skipSpace(i + 1)
 		case ']':
 			return i + 1, nil
 		default:
@@ -237,14 +242,15 @@ func scanArray(b []byte, i, depth int) (int, error) {
 	}
 }
 
-// scanObject returns the index just past the object starting at b[i],
+// object returns the index just past the object starting at b[i],
 // calling member (when not nil) with each key's raw contents and the span of
 // its value. An error from member stops the scan and is returned as is.
-func scanObject(b []byte, i, depth int, member func(key []byte, start, end int) error) (int, error) {
+func (sc *scanner) object(i, depth int, member func(key []byte, start, end int) error) (int, error) {
+	b := sc.b
 	if depth > maxDepth {
 		return i, errAt(i, "nested too deeply")
 	}
-	i = skipSpace(b, i+1)
+	i = sc.skipSpace(i + 1)
 	if i < len(b) && b[i] == '}' {
 		return i + 1, nil
 	}
@@ -257,12 +263,12 @@ func scanObject(b []byte, i, depth int, member func(key []byte, start, end int) 
 			return kend, err
 		}
 		key := b[i+1 : kend-1]
-		i = skipSpace(b, kend)
+		i = sc.skipSpace(kend)
 		if i >= len(b) || b[i] != ':' {
 			return i, errAt(i, "expected ':' after member name")
 		}
-		vstart := skipSpace(b, i+1)
-		vend, err := scanValue(b, vstart, depth)
+		vstart := sc.skipSpace(i + 1)
+		vend, err := sc.value(vstart, depth)
 		if err != nil {
 			return vend, err
 		}
@@ -271,13 +277,13 @@ func scanObject(b []byte, i, depth int, member func(key []byte, start, end int) 
 				return vstart, err
 			}
 		}
-		i = skipSpace(b, vend)
+		i = sc.skipSpace(vend)
 		if i >= len(b) {
 			return i, errAt(i, "unexpected end of line in object")
 		}
 		switch b[i] {
 		case ',':
-			i = skipSpace(b, i+1)
+			i = sc.skipSpace(i + 1)
 		case '}':
 			return i + 1, nil
 		default:

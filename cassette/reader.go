@@ -246,7 +246,8 @@ func (r *Reader) parseFrame(line []byte) (Frame, error) {
 	if start >= len(line) || line[start] != '{' {
 		return f, r.errorf(r.line, start+1, "a frame must be a JSON object")
 	}
-	end, err := scanObject(line, start, 1, func(key []byte, s, e int) error {
+	sc := scanner{b: line}
+	end, err := sc.object(start, 1, func(key []byte, s, e int) error {
 		v := line[s:e]
 		switch string(key) {
 		case "t":
