@@ -325,3 +325,58 @@ func formatName(raw json.RawMessage) string {
 	}
 	return ""
 }
+
+// AudioTrack is the audio one direction of a session carried, end to end.
+type AudioTrack struct {
+	Format string // PCM16, G711ULaw or G711ALaw
+	Data   []byte // decoded, in order
+	Events int    // events that carried audio
+	Elided int    // of those, events whose audio was elided: silence of its size stands in for it
+}
+
+// Audio joins the audio that travelled in dir: the client's
+// input_audio_buffer.append events or the server's audio deltas, decoded.
+// A session whose format changes between two audio events gives an error,
+// since one track has one format.
+func (c *Cassette) Audio(dir Direction) (*AudioTrack, error) {
+	track := &AudioTrack{}
+	var formats audioFormats
+	for i, f := range c.frames {
+		if f.Kind != KindText {
+			continue
+		}
+		field, format := audioField(dir, f.Type, &formats)
+		if field == "" || f.Dir != dir {
+			formats.observe(f.Dir, f.Type, f.Data)
+			continue
+		}
+		raw, ok, err := realtime.StringField(f.Data, field)
+		if err != nil || !ok {
+			continue
+		}
+		var pcm []byte
+		if el, ok := ParseElision(string(raw)); ok {
+			format, pcm = el.Format, Silence(el.Format, el.Bytes)
+			track.Elided++
+		} else {
+			if bytes.IndexByte(raw, '\\') >= 0 {
+				if raw, err = realtime.Unquote(raw); err != nil {
+					continue
+				}
+			}
+			if pcm, err = base64.StdEncoding.AppendDecode(nil, raw); err != nil {
+				return nil, fmt.Errorf("audio of frame %d: %w", i+1, err)
+			}
+		}
+		if track.Format != "" && track.Format != format {
+			return nil, fmt.Errorf("audio of frame %d is %s, before it %s: one track has one format", i+1, format, track.Format)
+		}
+		track.Format = format
+		track.Data = append(track.Data, pcm...)
+		track.Events++
+	}
+	if track.Format == "" {
+		track.Format = PCM16
+	}
+	return track, nil
+}

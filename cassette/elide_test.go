@@ -115,3 +115,38 @@ func TestParseElision(t *testing.T) {
 		t.Errorf("ParseElision = %+v, %v; want 4800 bytes, 100ms", el, ok)
 	}
 }
+
+func TestCassetteAudio(t *testing.T) {
+	t.Parallel()
+	out := write(t, testHeader, nil,
+		Frame{Dir: Client, Kind: KindText, Data: []byte(`{"type":"input_audio_buffer.append","audio":"AQID"}`)},
+		Frame{Dir: Server, Kind: KindText, Data: []byte(`{"type":"response.audio.delta","delta":"BAUG"}`)},
+		Frame{Dir: Client, Kind: KindText, Data: []byte(`{"type":"input_audio_buffer.append","audio":"rtmock-elided:pcm16:2"}`)},
+		Frame{Dir: Client, Kind: KindText, Data: []byte(`{"type":"input_audio_buffer.append","audio":"BwgJ"}`)},
+	)
+	c, err := Parse(bytes.NewReader(out), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := c.Audio(Client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(in.Data, []byte{1, 2, 3, 0, 0, 7, 8, 9}) || in.Events != 3 || in.Elided != 1 || in.Format != PCM16 {
+		t.Errorf("client audio = %+v", in)
+	}
+	outTrack, err := c.Audio(Server)
+	if err != nil || !bytes.Equal(outTrack.Data, []byte{4, 5, 6}) {
+		t.Errorf("server audio = %+v, %v", outTrack, err)
+	}
+
+	mixed := write(t, testHeader, nil,
+		Frame{Dir: Server, Kind: KindText, Data: []byte(`{"type":"response.audio.delta","delta":"BAUG"}`)},
+		Frame{Dir: Server, Kind: KindText, Data: []byte(`{"type":"session.updated","session":{"output_audio_format":"g711_ulaw"}}`)},
+		Frame{Dir: Server, Kind: KindText, Data: []byte(`{"type":"response.audio.delta","delta":"BAUG"}`)},
+	)
+	c, _ = Parse(bytes.NewReader(mixed), "")
+	if _, err := c.Audio(Server); err == nil {
+		t.Error("Audio accepted a format change within the track")
+	}
+}
