@@ -1,0 +1,158 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/spf13/cobra"
+
+	"github.com/rtmock/rtmock/recorder"
+)
+
+// recordParse runs the rtrecord command with args and returns the options
+// its action received.
+func recordParse(t *testing.T, args ...string) (*recordOptions, error) {
+	t.Helper()
+	var got *recordOptions
+	cmd := recordNewCmd(func(_ *cobra.Command, o *recordOptions) error {
+		got = o
+		return nil
+	})
+	cmd.SetArgs(args)
+	cmd.SetOut(&bytes.Buffer{})
+	cmd.SetErr(&bytes.Buffer{})
+	err := cmd.Execute()
+	return got, err
+}
+
+func TestRecordFlags(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		want recordOptions
+	}{
+		{"defaults", []string{"--upstream", "https://r.openai.azure.com"},
+			recordOptions{upstream: "https://r.openai.azure.com", addr: "127.0.0.1:8081", out: "cassettes", name: recorder.DefaultName, logFormat: "text"}},
+		{"every flag", []string{"--upstream", "http://127.0.0.1:9", "--addr", ":0", "--out", "rec", "--name", "{{.Seq}}.jsonl",
+			"--redact", "a", "--redact", "b,c", "--elide-audio", "--log-format", "json"},
+			recordOptions{upstream: "http://127.0.0.1:9", addr: ":0", out: "rec", name: "{{.Seq}}.jsonl", redact: []string{"a", "b,c"}, elideAudio: true, logFormat: "json"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := recordParse(t, tt.args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, *got, cmp.AllowUnexported(recordOptions{})); diff != "" {
+				t.Errorf("options (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRecordUsageErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown flag", []string{"--upstream", "https://x", "--nope"}, "unknown flag: --nope"},
+		{"an argument", []string{"https://x"}, "rtrecord takes no arguments"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := recordParse(t, tt.args...)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want one about %q", err, tt.want)
+			}
+			if code := recordExitCode(err); code != ExitUsage {
+				t.Errorf("exit code %d, want %d", code, ExitUsage)
+			}
+		})
+	}
+}
+
+func TestRecordRunUsageErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		o    recordOptions
+		want string
+	}{
+		{"no upstream", recordOptions{addr: "127.0.0.1:0", logFormat: "text"}, "--upstream is required"},
+		{"upstream without scheme", recordOptions{upstream: "r.openai.azure.com", addr: "127.0.0.1:0", logFormat: "text", out: t.TempDir()}, "want https://host"},
+		{"bad log format", recordOptions{upstream: "https://r", addr: "127.0.0.1:0", logFormat: "xml"}, "--log-format must be text or json"},
+		{"bad name template", recordOptions{upstream: "https://r", addr: "127.0.0.1:0", logFormat: "text", name: "{{.Nope"}, "cassette name template"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cmd := NewRecordCmd()
+			cmd.SetOut(&bytes.Buffer{})
+			cmd.SetErr(&bytes.Buffer{})
+			cmd.SetContext(context.Background())
+			err := recordRun(cmd, &tt.o)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want one about %q", err, tt.want)
+			}
+			if code := recordExitCode(err); code != ExitUsage {
+				t.Errorf("exit code %d, want %d", code, ExitUsage)
+			}
+		})
+	}
+	if code := recordExitCode(errors.New("listen tcp: address in use")); code != ExitFailure {
+		t.Errorf("exit code of a failure %d, want %d", code, ExitFailure)
+	}
+	if code := recordExitCode(nil); code != ExitOK {
+		t.Errorf("exit code of success %d, want %d", code, ExitOK)
+	}
+}
+
+func TestRecordFallbackAuth(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		upstream string
+		env      map[string]string
+		want     string
+		apiKey   string
+		token    string
+	}{
+		{"Azure with a key", "https://r.openai.azure.com", map[string]string{"AZURE_OPENAI_API_KEY": "k1"}, "AZURE_OPENAI_API_KEY", "k1", ""},
+		{"Azure without a key uses Entra ID", "https://r.openai.azure.com", nil, "Microsoft Entra ID (DefaultAzureCredential)", "", ""},
+		{"OpenAI with a key", "https://api.openai.com", map[string]string{"OPENAI_API_KEY": "sk-1", "AZURE_OPENAI_API_KEY": "k1"}, "OPENAI_API_KEY", "", "sk-1"},
+		{"OpenAI without a key", "https://api.openai.com", nil, "", "", ""},
+		{"another host with the Azure key", "http://127.0.0.1:9000", map[string]string{"AZURE_OPENAI_API_KEY": "k2"}, "AZURE_OPENAI_API_KEY", "k2", ""},
+		{"another host without keys", "http://127.0.0.1:9000", nil, "", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			opts := &recorder.Options{}
+			got := recordFallbackAuth(opts, tt.upstream, func(k string) string { return tt.env[k] })
+			if got != tt.want || opts.APIKey != tt.apiKey {
+				t.Errorf("auth %q with api key %q, want %q with %q", got, opts.APIKey, tt.want, tt.apiKey)
+			}
+			if tt.token != "" {
+				tok, err := opts.TokenSource.Token(context.Background())
+				if err != nil || tok != tt.token {
+					t.Errorf("token %q, %v; want %q", tok, err, tt.token)
+				}
+				if !strings.Contains(strings.Join(opts.Redact, " "), tt.token) {
+					t.Errorf("the token is not in Redact: %v", opts.Redact)
+				}
+			}
+			if (opts.TokenSource != nil) != (tt.token != "" || strings.Contains(tt.want, "Entra")) {
+				t.Errorf("token source %v for %q", opts.TokenSource, tt.want)
+			}
+		})
+	}
+}
