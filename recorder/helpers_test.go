@@ -29,7 +29,7 @@ type fakeUpstream struct {
 	reqs []*http.Request // the handshakes it saw
 }
 
-func newUpstream(t *testing.T, handle func(c *websocket.Conn)) *fakeUpstream {
+func newUpstream(t testing.TB, handle func(c *websocket.Conn)) *fakeUpstream {
 	t.Helper()
 	u := &fakeUpstream{}
 	u.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -49,7 +49,7 @@ func newUpstream(t *testing.T, handle func(c *websocket.Conn)) *fakeUpstream {
 }
 
 // refusingUpstream answers every handshake with status, headers and body.
-func refusingUpstream(t *testing.T, status int, header map[string]string, body string) *fakeUpstream {
+func refusingUpstream(t testing.TB, status int, header map[string]string, body string) *fakeUpstream {
 	t.Helper()
 	u := &fakeUpstream{}
 	u.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
