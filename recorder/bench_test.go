@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"slices"
 	"sync"
 	"syscall"
@@ -65,7 +66,8 @@ func BenchmarkRecorder(b *testing.B) {
 		rec, url := startRecorder(b, opts)
 		m.rec = rec
 		for range sessions {
-			c := dial(b, url+"/openai/realtime?api-version=2024-10-01-preview&deployment=bench", nil)
+			c := dial(b, url+"/openai/realtime?api-version=2024-10-01-preview&deployment=bench",
+				&websocket.DialOptions{HTTPHeader: http.Header{"api-key": {"bench-key-0123456789abcdef"}}})
 			m.clients = append(m.clients, c)
 		}
 	}

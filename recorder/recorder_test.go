@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -416,5 +417,57 @@ func TestNameTemplate(t *testing.T) {
 	}
 	if st, err := os.Stat(files[0]); err != nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("cassette mode = %v, %v; want 0600", st.Mode().Perm(), err)
+	}
+}
+
+func TestTokenSourceAuthenticatesClientsWithoutCredentials(t *testing.T) {
+	t.Parallel()
+	up := newUpstream(t, func(c *websocket.Conn) { closeStatus(c) })
+	calls := 0
+	var mu sync.Mutex
+	rec, url := startRecorder(t, &Options{Upstream: up.srv.URL, Dir: t.TempDir(), TokenSource: TokenFunc(func(context.Context) (string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		return "fixed-entra-token", nil
+	})})
+	// Without credentials: the token source's bearer token.
+	c := dial(t, url+"/openai/v1/realtime?model=gpt-realtime", nil)
+	c.Close(websocket.StatusNormalClosure, "")
+	// With its own key: forwarded as it is, no token asked for.
+	c = dial(t, url+"/openai/v1/realtime?model=gpt-realtime", &websocket.DialOptions{HTTPHeader: http.Header{"api-key": {"own-key"}}})
+	c.Close(websocket.StatusNormalClosure, "")
+	rec.Close()
+	reqs := up.requests()
+	if len(reqs) != 2 {
+		t.Fatalf("upstream saw %d handshakes, want 2", len(reqs))
+	}
+	if got := reqs[0].Header.Get("Authorization"); got != "Bearer fixed-entra-token" {
+		t.Errorf("first session's Authorization = %q, want the token", got)
+	}
+	if got, auth := reqs[1].Header.Get("api-key"), reqs[1].Header.Get("Authorization"); got != "own-key" || auth != "" {
+		t.Errorf("second session's api-key %q, Authorization %q; want only the client's key", got, auth)
+	}
+	if calls != 1 {
+		t.Errorf("token source called %d times, want 1", calls)
+	}
+}
+
+func TestTokenSourceFailureIs502(t *testing.T) {
+	t.Parallel()
+	up := newUpstream(t, func(c *websocket.Conn) { t.Error("upstream dialed without a token") })
+	dir := t.TempDir()
+	_, url := startRecorder(t, &Options{Upstream: up.srv.URL, Dir: dir, TokenSource: TokenFunc(func(context.Context) (string, error) {
+		return "", errors.New("no credential in the environment")
+	})})
+	_, resp, err := websocket.Dial(context.Background(), url+"/openai/v1/realtime?model=m", nil)
+	if err == nil || resp == nil || resp.StatusCode != http.StatusBadGateway {
+		t.Fatalf("dial = %v, %v; want 502", resp, err)
+	}
+	if body, _ := io.ReadAll(resp.Body); !strings.Contains(string(body), "no credential in the environment") {
+		t.Errorf("body %q does not say why", body)
+	}
+	if files := cassettePaths(t, dir); len(files) != 0 {
+		t.Errorf("cassettes written: %v", files)
 	}
 }
