@@ -48,7 +48,7 @@ type Options struct {
 	Dir string
 
 	// Name is the cassette file name, a text/template with .Time (UTC,
-	// 20061125T120000Z), .ID (the session's UUID), .Seq (1, 2, … per
+	// 2026-11-25T12-00-00Z, no colons), .ID (the session's UUID), .Seq (1, 2, … per
 	// Recorder), .Provider (azure or openai), .Dialect (preview or ga) and
 	// .Deployment (the deployment or model asked for, made file-name-safe).
 	// It must give a plain file name. "" means DefaultName.
@@ -148,7 +148,7 @@ func New(opts *Options) (*Recorder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cassette name template: %w", err)
 	}
-	if _, err := fileName(name, nameData{Time: "20261125T120000Z", ID: "id", Seq: 1, Provider: "azure", Dialect: "ga", Deployment: "gpt-realtime"}); err != nil {
+	if _, err := fileName(name, nameData{Time: "2026-11-25T12-00-00Z", ID: "id", Seq: 1, Provider: "azure", Dialect: "ga", Deployment: "gpt-realtime"}); err != nil {
 		return nil, err
 	}
 	if o.QueueBytes <= 0 {

@@ -412,8 +412,8 @@ func TestNameTemplate(t *testing.T) {
 		t.Fatal(err)
 	}
 	files := cassettePaths(t, dir)
-	if len(files) != 1 || !strings.HasSuffix(files[0], "/1-azure-preview-my_.._deploy-20261125T120000Z.jsonl") {
-		t.Errorf("cassettes %v, want 1-azure-preview-my_.._deploy-20261125T120000Z.jsonl", files)
+	if len(files) != 1 || !strings.HasSuffix(files[0], "/1-azure-preview-my_.._deploy-2026-11-25T12-00-00Z.jsonl") {
+		t.Errorf("cassettes %v, want 1-azure-preview-my_.._deploy-2026-11-25T12-00-00Z.jsonl", files)
 	}
 	if st, err := os.Stat(files[0]); err != nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("cassette mode = %v, %v; want 0600", st.Mode().Perm(), err)

@@ -187,7 +187,7 @@ func (s *session) serve(w http.ResponseWriter, r *http.Request) {
 func (s *session) createCassette(created time.Time, h cassette.Header) (string, *os.File, error) {
 	rec := s.rec
 	name, err := fileName(rec.name, nameData{
-		Time:       created.Format("20060102T150405Z"),
+		Time:       created.Format("2006-01-02T15-04-05Z"),
 		ID:         s.id,
 		Seq:        s.seq,
 		Provider:   h.Provider,
