@@ -77,6 +77,11 @@ func (d *decoder) add(p pos, path, hint, msg string) {
 	if p.line < 1 {
 		p.line = 1
 	}
+	if d.lines > 0 && p.line > d.lines {
+		// yaml.v3 places an empty document ("---") on the line after the
+		// last one; point at the last line instead.
+		p.line, p.col = d.lines, 1
+	}
 	for q := path; ; {
 		d.bad[q] = true
 		i := strings.LastIndexAny(q, ".[")
