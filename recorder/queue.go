@@ -7,9 +7,11 @@ import (
 )
 
 // queue hands frames from a session's two relay goroutines to its writer
-// goroutine. It is bounded in bytes and never blocks the relay: a frame
-// that does not fit is dropped and counted in a "dropped" frame at its
-// place, so the cassette says where and how much is missing.
+// goroutine. It is bounded in bytes and never blocks the relay: once max
+// bytes are waiting, further frames are dropped and counted in a "dropped"
+// frame at their place, so the cassette says where and how much is missing.
+// The frame that crosses the bound is still taken, so a single large frame
+// (a 15 MiB append) is never refused for the few bytes queued before it.
 type queue struct {
 	mu      sync.Mutex
 	items   []cassette.Frame
@@ -17,6 +19,7 @@ type queue struct {
 	max     int
 	closed  bool
 	dropped int
+	pushed  int
 	wake    chan struct{}  // tells the writer there is work
 	wg      sync.WaitGroup // the writer goroutine
 }
@@ -33,7 +36,7 @@ func (q *queue) push(f cassette.Frame) {
 		q.mu.Unlock()
 		return
 	}
-	if n := len(f.Data); q.bytes > 0 && q.bytes+n > q.max {
+	if q.bytes >= q.max {
 		q.dropped++
 		if last := len(q.items) - 1; last >= 0 && q.items[last].Kind == cassette.KindDropped && q.items[last].Dir == f.Dir {
 			q.items[last].Code++
@@ -42,7 +45,8 @@ func (q *queue) push(f cassette.Frame) {
 		}
 	} else {
 		q.items = append(q.items, f)
-		q.bytes += n
+		q.bytes += len(f.Data)
+		q.pushed++
 	}
 	q.mu.Unlock()
 	q.signal()
@@ -91,8 +95,9 @@ func (q *queue) close() {
 	q.signal()
 }
 
-func (q *queue) droppedTotal() int {
+// counts returns how many frames were queued and how many dropped.
+func (q *queue) counts() (pushed, dropped int) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return q.dropped
+	return q.pushed, q.dropped
 }

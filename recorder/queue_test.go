@@ -15,7 +15,7 @@ func TestQueueDropsWithCountWhenFull(t *testing.T) {
 	frame := func(ms int, dir cassette.Direction, n int) cassette.Frame {
 		return cassette.Frame{T: time.Duration(ms) * time.Millisecond, Dir: dir, Kind: cassette.KindText, Data: make([]byte, n)}
 	}
-	q.push(frame(1, cassette.Client, 500)) // an empty queue takes anything
+	q.push(frame(1, cassette.Client, 500)) // the frame that crosses the bound is taken
 	q.push(frame(2, cassette.Client, 10))  // full: dropped
 	q.push(frame(3, cassette.Client, 10))  // counted in the same marker
 	q.push(frame(4, cassette.Server, 10))  // another direction, another marker
@@ -47,7 +47,7 @@ func TestQueueDropsWithCountWhenFull(t *testing.T) {
 	if _, ok := q.take(nil); ok {
 		t.Error("take on a closed, empty queue returned frames")
 	}
-	if q.droppedTotal() != 4 {
-		t.Errorf("droppedTotal = %d, want 4", q.droppedTotal())
+	if pushed, dropped := q.counts(); pushed != 2 || dropped != 4 {
+		t.Errorf("counts = %d pushed, %d dropped; want 2 and 4", pushed, dropped)
 	}
 }

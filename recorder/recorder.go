@@ -85,8 +85,9 @@ type Options struct {
 	OriginPatterns []string
 
 	// QueueBytes bounds the frame bytes of one session waiting for the
-	// disk. 0 means 16 MiB. A frame that does not fit is not recorded and a
-	// "dropped" line says so; a frame is always accepted by an empty queue.
+	// disk. 0 means 16 MiB. Once that much waits, frames are left out of
+	// the cassette (never out of the conversation) and a "dropped" line
+	// says how many; the frame that crosses the bound is still recorded.
 	QueueBytes int
 
 	// DialTimeout bounds the upstream handshake. 0 means 30 seconds.

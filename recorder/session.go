@@ -373,9 +373,11 @@ func (s *session) endWriter() {
 	}
 	s.q.close()
 	s.q.wg.Wait()
-	if d := s.q.droppedTotal(); d > 0 {
-		s.log.Warn("frames left out of the cassette: the disk was too slow", "dropped", d)
+	recorded, dropped := s.q.counts()
+	if dropped > 0 {
+		s.log.Warn("frames left out of the cassette: the disk was too slow", "dropped", dropped)
 	}
+	s.log.Info("session ended", "frames", recorded, "dropped", dropped, "duration", time.Since(s.start).Round(time.Millisecond).String())
 	s.q = nil
 }
 
@@ -397,7 +399,6 @@ func (s *session) closeFile(f *os.File) {
 		s.err = fmt.Errorf("session %s: close cassette: %w", s.id, err)
 		s.log.Error("close cassette", "err", err)
 	}
-	s.log.Info("session ended")
 }
 
 func (rec *Recorder) removeCassette(path string) {
