@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/rtmock/rtmock/scenarios"
 )
 
 // capture runs one real session against the target and turns what it sent
@@ -31,11 +33,12 @@ func (r *runner) capture(ctx context.Context) (*script, error) {
 	return sc, nil
 }
 
-// captureTurns captures a simulated session: session.created, then three
-// turns. The second turn is the one the baseline repeats (the first often
-// differs: a scenario's opening error, a greeting), with its tail, the
-// frames that followed its response.done and so arrive at the start of the
-// third turn, before that turn's response.created.
+// captureTurns captures a simulated session: session.created, then the
+// turn the baseline repeats with its tail, the frames that follow its
+// response.done and so arrive at the start of the next turn, before that
+// turn's response.created. The turn is the first when every turn is alike
+// (the default reply, a repeating turn), else the second: the first often
+// differs (a scenario's opening error, a greeting on connect).
 func (r *runner) captureTurns(ctx context.Context, c *client) (*script, error) {
 	k, _, err := c.read()
 	if err != nil {
@@ -45,20 +48,45 @@ func (r *runner) captureTurns(ctx context.Context, c *client) (*script, error) {
 		return nil, fmt.Errorf("the first event is not session.created: %.80q", c.kept[0].data)
 	}
 	sc := &script{connect: block{{typ: c.kept[0].typ, data: c.kept[0].data}}}
-	var turns [3][]capturedFrame
-	var starts [3]time.Time
-	for i := range turns {
-		c.kept = nil
-		starts[i] = time.Now()
-		if err := c.turn(); err != nil {
-			return nil, fmt.Errorf("turn %d: %w", i+1, err)
-		}
-		turns[i] = c.kept
+	rep := 1
+	if !turnsAlike(r.cfg.Scenario) {
+		rep = 2
 	}
-	frames := withoutTail(turns[1])
-	frames = append(frames, turns[2][:len(turns[2])-len(withoutTail(turns[2]))]...)
-	sc.repeat = r.paceTurn(frames, starts[1], c.bytesPerMs)
+	var frames []capturedFrame
+	var start time.Time
+	for i := 1; i <= rep; i++ {
+		c.kept = nil
+		start = time.Now()
+		if err := c.turn(); err != nil {
+			return nil, fmt.Errorf("turn %d: %w", i, err)
+		}
+		frames = c.kept
+	}
+	c.kept = nil
+	if err := c.turnHead(); err != nil {
+		return nil, fmt.Errorf("turn %d: %w", rep+1, err)
+	}
+	frames = append(withoutTail(frames), c.kept[:len(c.kept)-len(withoutTail(c.kept))]...)
+	sc.repeat = r.paceTurn(frames, start, c.bytesPerMs)
 	return sc, nil
+}
+
+// turnsAlike reports whether every response.create of a session is
+// answered alike: no scenario, or one whose first turn for response.create
+// repeats and which says nothing on connect.
+func turnsAlike(sc *scenarios.Scenario) bool {
+	if sc == nil {
+		return true
+	}
+	for _, t := range sc.Turns {
+		switch t.When {
+		case scenarios.OnConnect:
+			return false
+		case scenarios.OnResponseCreate:
+			return t.Repeat
+		}
+	}
+	return true
 }
 
 // withoutTail drops the frames at the start of a turn that belong to the

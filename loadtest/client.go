@@ -341,6 +341,24 @@ func (c *client) turn() error {
 	}
 }
 
+// turnHead sends response.create and reads to the response's
+// response.created (or the error that refuses it): what arrives before it
+// is the previous turn's tail.
+func (c *client) turnHead() error {
+	if err := c.conn.Write(context.Background(), websocket.MessageText, responseCreate); err != nil {
+		return err
+	}
+	for {
+		k, _, err := c.read()
+		if err != nil {
+			return err
+		}
+		if k == kindResponseCreated || k == kindError {
+			return nil
+		}
+	}
+}
+
 // replayScript is what a cassette session does: the recording's client
 // frames, each sent once the server frames recorded before it have
 // arrived, then the rest of the server frames.
