@@ -32,8 +32,11 @@
 // written and leaves at most a half-written last line.
 //
 // A slow disk never stalls the conversation: the queue is bounded in bytes
-// (Options.QueueBytes), and a frame that does not fit is left out of the
-// cassette, not out of the conversation. Where frames were left out, the
+// (Options.QueueBytes, 16 MiB), and once that much waits for the disk,
+// frames are left out of the cassette, not out of the conversation. The
+// relay never blocks on the queue: dropping was chosen over waiting
+// because a paused relay is a paused conversation, which is exactly what a
+// recording of it must not contain. Where frames were left out, the
 // cassette has a "dropped" line with their number and direction, and the
 // log says so: nothing is lost silently.
 //
