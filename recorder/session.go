@@ -161,7 +161,8 @@ func (s *session) serve(w http.ResponseWriter, r *http.Request) {
 		InsecureSkipVerify: true, // the origin was checked before dialing
 	})
 	if err != nil {
-		// Accept has answered the client (403 for a foreign origin, say).
+		// Accept has answered the client; the upstream session it cost is
+		// recorded and ended.
 		msg := s.redactor.RedactString(err.Error())
 		s.log.Warn("client handshake failed", "err", msg)
 		s.record(cassette.Frame{T: time.Since(s.start), Dir: cassette.Client, Kind: cassette.KindError, Reason: "client handshake failed: " + msg})
