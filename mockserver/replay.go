@@ -165,6 +165,7 @@ type replayState struct {
 // loop, scheduler and writer with the simulation.
 func (s *session) startReplay() {
 	s.replay = &replayState{plan: s.cfg.replay}
+	s.tr.SessionID = "replay-" + s.ids.make("sess_")
 	if h := s.cfg.replay.c.Header(); h.Dialect != "" && h.Dialect != s.dialect {
 		s.mismatch(fmt.Sprintf("the cassette was recorded in the %s dialect but this session speaks %s (path %s)", h.Dialect, s.dialect, s.hs.path), -1)
 	}

@@ -91,7 +91,9 @@ clients for the protocol mistakes the live service punishes.`,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newServeCmd(nil), newScenariosCmd(), newValidateCmd(), newVersionCmd())
+	cassetteCmd := newCassetteCmd()
+	cassetteCmd.AddCommand(newToScenarioCmd())
+	root.AddCommand(newServeCmd(nil), newScenariosCmd(), newValidateCmd(), cassetteCmd, newVersionCmd())
 	for _, extra := range extraCommands {
 		root.AddCommand(extra())
 	}
