@@ -3,6 +3,7 @@ package cassette
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -19,6 +20,7 @@ const Redacted = "[REDACTED]"
 // it is made, so goroutines may share it. The nil *Redactor scrubs nothing.
 type Redactor struct {
 	patterns [][]byte // every form of every secret, longest first
+	strs     []string // the same, as strings
 	secrets  []string
 }
 
@@ -47,6 +49,9 @@ func (r *Redactor) With(secrets ...string) *Redactor {
 		}
 	}
 	slices.SortStableFunc(out.patterns, func(a, b []byte) int { return len(b) - len(a) })
+	for _, p := range out.patterns {
+		out.strs = append(out.strs, string(p))
+	}
 	return out
 }
 
@@ -100,11 +105,46 @@ func (r *Redactor) Redact(b []byte) []byte {
 
 // RedactString is Redact for strings.
 func (r *Redactor) RedactString(s string) string {
-	if r.empty() {
+	if r.empty() || !slices.ContainsFunc(r.strs, func(p string) bool { return strings.Contains(s, p) }) {
 		return s
 	}
-	out := r.Redact([]byte(s))
+	out, _ := r.appendRedacted(nil, []byte(s))
 	return string(out)
+}
+
+// redactMap returns m with its values redacted, m itself when none holds a
+// secret.
+func (r *Redactor) redactMap(m map[string]string) map[string]string {
+	var out map[string]string
+	for k, v := range m {
+		if rv := r.RedactString(v); rv != v {
+			if out == nil {
+				out = maps.Clone(m)
+			}
+			out[k] = rv
+		}
+	}
+	if out == nil {
+		return m
+	}
+	return out
+}
+
+// redactHeader returns h with every string value redacted.
+func (r *Redactor) redactHeader(h Header) Header {
+	h = h.clone()
+	h.ID = r.RedactString(h.ID)
+	h.Provider = r.RedactString(h.Provider)
+	h.Recorder = r.RedactString(h.Recorder)
+	e := &h.Endpoint
+	e.Path = r.RedactString(e.Path)
+	e.Query = r.redactMap(e.Query)
+	e.Header = r.redactMap(e.Header)
+	for i, p := range e.Subprotocols {
+		e.Subprotocols[i] = r.RedactString(p)
+	}
+	e.Subprotocol = r.RedactString(e.Subprotocol)
+	return h
 }
 
 func (r *Redactor) contains(b []byte) bool {

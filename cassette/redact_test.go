@@ -89,3 +89,21 @@ func TestRedactionThatBreaksJSONFallsBackToText(t *testing.T) {
 		t.Errorf("frame not kept as text:\n%s", out)
 	}
 }
+
+func TestRedactionLeavesLineSyntaxAlone(t *testing.T) {
+	t.Parallel()
+	// Values that are also words of the format itself.
+	out := write(t, testHeader, &WriterOptions{Redactor: NewRedactor("client", "event", "dir")},
+		Frame{T: time.Millisecond, Dir: Client, Kind: KindText, Data: []byte(`{"type":"x","who":"client"}`)},
+		Frame{T: time.Millisecond, Dir: Client, Kind: KindClose, Code: 1000, Reason: "client left"})
+	c, err := Parse(bytes.NewReader(out), "")
+	if err != nil {
+		t.Fatalf("cassette does not parse: %v\n%s", err, out)
+	}
+	if got := string(c.Frame(0).Data); got != `{"type":"x","who":"[REDACTED]"}` || c.Frame(0).Dir != Client {
+		t.Errorf("frame 0 = %s from %s", got, c.Frame(0).Dir)
+	}
+	if got := c.Frame(1).Reason; got != "[REDACTED] left" {
+		t.Errorf("close reason = %q", got)
+	}
+}

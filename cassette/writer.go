@@ -40,7 +40,6 @@ type Writer struct {
 	elide     bool
 	flushSize int
 	buf       []byte // complete lines not yet written
-	line      []byte // scratch: a line before redaction
 	elided    []byte // scratch: an event with its audio elided
 	formats   audioFormats
 	err       error // sticky: the first write error
@@ -63,6 +62,9 @@ func NewWriter(w io.Writer, h Header, opts *WriterOptions) (*Writer, error) {
 	default:
 		return nil, fmt.Errorf("write cassette: %w %d (this build writes version %d)", ErrUnknownVersion, h.Version, Version)
 	}
+	if !o.Redactor.empty() {
+		h = o.Redactor.redactHeader(h)
+	}
 	var hb bytes.Buffer
 	enc := json.NewEncoder(&hb)
 	enc.SetEscapeHTML(false)
@@ -70,7 +72,7 @@ func NewWriter(w io.Writer, h Header, opts *WriterOptions) (*Writer, error) {
 		return nil, fmt.Errorf("write cassette header: %w", err)
 	}
 	cw := &Writer{w: w, redactor: o.Redactor, elide: o.ElideAudio, flushSize: o.FlushSize}
-	cw.buf, _ = cw.redactor.appendRedacted(cw.buf, hb.Bytes())
+	cw.buf = append(cw.buf, hb.Bytes()...)
 	if err := cw.Flush(); err != nil {
 		return nil, err
 	}
@@ -93,23 +95,16 @@ func (w *Writer) WriteFrame(f Frame) error {
 	if w.elide && f.Kind == KindText {
 		data = w.elideAudio(f.Dir, data)
 	}
-	asEvent := f.Kind == KindText && validLine(data)
-	if w.redactor.empty() {
-		w.buf = appendFrame(w.buf, &f, data, asEvent)
-	} else {
-		start := len(w.buf)
-		w.line = appendFrame(w.line[:0], &f, data, asEvent)
-		var changed bool
-		w.buf, changed = w.redactor.appendRedacted(w.buf, w.line)
-		if changed && asEvent && !validLine(w.buf[start:len(w.buf)-1]) {
-			// A secret stood where "[REDACTED]" is not valid JSON (inside a
-			// number, say): keep the scrubbed frame as a text string.
-			w.buf = w.buf[:start]
-			scrubbed := w.redactor.Redact(data)
-			w.line = appendFrame(w.line[:0], &f, scrubbed, false)
-			w.buf, _ = w.redactor.appendRedacted(w.buf, w.line)
-		}
+	if !w.redactor.empty() {
+		// Values are scrubbed before they are formatted, so the line's own
+		// syntax is never touched; an event whose JSON a replacement broke
+		// (a secret standing as a number, say) is then kept as text.
+		data = w.redactor.Redact(data)
+		f.Reason = w.redactor.RedactString(f.Reason)
+		f.Header = w.redactor.redactMap(f.Header)
 	}
+	asEvent := f.Kind == KindText && validLine(data)
+	w.buf = appendFrame(w.buf, &f, data, asEvent)
 	if len(w.buf) >= w.flushSize {
 		return w.Flush()
 	}
