@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
 	"strings"
 	"testing"
 
@@ -154,5 +155,35 @@ func TestRecordFallbackAuth(t *testing.T) {
 				t.Errorf("token source %v for %q", opts.TokenSource, tt.want)
 			}
 		})
+	}
+}
+
+func TestRecordBanner(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		addr     net.TCPAddr
+		loopback bool
+		url      string
+	}{
+		{net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8081}, true, "http://127.0.0.1:8081"},
+		{net.TCPAddr{IP: net.IPv6loopback, Port: 8081}, true, "http://[::1]:8081"},
+		{net.TCPAddr{IP: net.IPv4zero, Port: 9000}, false, "http://127.0.0.1:9000"},
+	}
+	for _, tt := range tests {
+		if got := recordIsLoopback(&tt.addr); got != tt.loopback {
+			t.Errorf("recordIsLoopback(%v) = %v", &tt.addr, got)
+		}
+		var b strings.Builder
+		recordBanner(&b, "wss://r.openai.azure.com", &tt.addr, "cassettes", "AZURE_OPENAI_API_KEY")
+		for _, want := range []string{
+			"rtrecord: listening on " + tt.url + "\n",
+			"export AZURE_OPENAI_ENDPOINT=" + tt.url + "\n",
+			"export OPENAI_BASE_URL=" + tt.url + "/v1\n",
+			"authenticated with AZURE_OPENAI_API_KEY",
+		} {
+			if !strings.Contains(b.String(), want) {
+				t.Errorf("banner for %v lacks %q:\n%s", &tt.addr, want, b.String())
+			}
+		}
 	}
 }
