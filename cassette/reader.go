@@ -138,6 +138,9 @@ func (r *Reader) readLine() ([]byte, bool, error) {
 			r.line++
 			return r.long, false, nil
 		default:
+			if r.name == "" {
+				return nil, false, fmt.Errorf("read cassette: %w", err)
+			}
 			return nil, false, fmt.Errorf("read cassette %s: %w", r.name, err)
 		}
 	}
