@@ -1,0 +1,243 @@
+package conformance
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/rtmock/rtmock/realtime"
+	"github.com/rtmock/rtmock/scenarios"
+)
+
+// Expectations judges sessions (the sessions of one run) against the
+// expect entries of the scenario they played. The n-th entry's verdict is
+// named EXPECT-n; its severity is error.
+//
+// An entry opens a window at every server event of its After type (one
+// window at connect when After is empty). The window closes at the first
+// of: Within after it opened, the next server event of type Until, the
+// next client event of type Before, the end of the session. A plain entry
+// needs a matching client event in every window, a Never entry none in any.
+func Expectations(sc *scenarios.Scenario, sessions ...*Session) []Verdict {
+	if sc == nil {
+		return nil
+	}
+	out := make([]Verdict, 0, len(sc.Expect))
+	for i := range sc.Expect {
+		e := &sc.Expect[i]
+		reason := e.Description
+		if reason == "" {
+			reason = describeExpectation(e)
+		}
+		v := Verdict{Rule: fmt.Sprintf("EXPECT-%d", i+1), Reason: reason, Severity: SeverityError}
+		out = append(out, combine(v, func(s *Session) Result { return checkExpectation(e, s) }, sessions))
+	}
+	return out
+}
+
+// describeExpectation says what an expectation asks for, for entries
+// without a description.
+func describeExpectation(e *scenarios.Expectation) string {
+	var b strings.Builder
+	if e.Never {
+		b.WriteString("never ")
+	}
+	b.WriteString(e.Client)
+	if e.After != "" {
+		b.WriteString(" after " + e.After)
+	}
+	if e.Within > 0 {
+		b.WriteString(" within " + e.Within.String())
+	}
+	if e.Until != "" {
+		b.WriteString(" until " + e.Until)
+	}
+	if e.Before != "" {
+		b.WriteString(" before " + e.Before)
+	}
+	return b.String()
+}
+
+type window struct {
+	opener      *event // nil for the window opened at connect
+	open, close int    // frame indexes, exclusive
+	closeAt     time.Duration
+}
+
+func checkExpectation(x *scenarios.Expectation, s *Session) Result {
+	v := s.v()
+	after, until := x.AfterKind(), x.UntilKind()
+	opens := func(e *event) bool {
+		if e.dir != FromServer {
+			return false
+		}
+		if after != realtime.KindUnknown {
+			return v.kind(e) == after
+		}
+		return e.typ == x.After
+	}
+	var ws []window
+	if x.After == "" {
+		ws = append(ws, window{open: -1})
+	} else {
+		for _, e := range v.evs {
+			if opens(e) {
+				ws = append(ws, window{opener: e, open: e.i})
+			}
+		}
+	}
+	if len(ws) == 0 {
+		return notApplicable("no %s opened a window", x.After)
+	}
+	if x.Within > 0 {
+		if r, ok := timingUnreliable(s, x.Within); ok {
+			return r
+		}
+	}
+	for k := range ws {
+		w := &ws[k]
+		var openAt time.Duration
+		if w.opener != nil {
+			openAt = w.opener.at
+		}
+		w.close, w.closeAt = len(v.evs), s.End()
+		if x.Within > 0 && openAt+x.Within < w.closeAt {
+			w.closeAt = openAt + x.Within
+		}
+		for _, e := range v.evs[w.open+1:] {
+			if e.at > w.closeAt ||
+				x.Until != "" && e.dir == FromServer && (until != realtime.KindUnknown && v.kind(e) == until || e.typ == x.Until) ||
+				x.Before != "" && e.dir == FromClient && e.typ == x.Before {
+				w.close = e.i
+				break
+			}
+		}
+	}
+	var fs []Finding
+	for _, w := range ws {
+		var match *event
+		for _, e := range v.evs[w.open+1 : w.close] {
+			if e.dir == FromClient && e.typ == x.Client && matches(x.Match, e) {
+				match = e
+				break
+			}
+		}
+		where := "the session"
+		at := time.Duration(0)
+		if w.opener != nil {
+			where = fmt.Sprintf("the window opened by %s at %s", w.opener.typ, fmtT(w.opener.at))
+			at = w.opener.at
+		}
+		switch {
+		case x.Never && match != nil:
+			fs = append(fs, Finding{
+				At:      match.at,
+				Problem: fmt.Sprintf("%s at %s, inside %s", match.typ, fmtT(match.at), where),
+				Want:    "no " + describeExpectation(x)[len("never "):],
+				Frames:  quotes(w.opener, match),
+			})
+		case !x.Never && match == nil:
+			problem := fmt.Sprintf("no %s%s in %s (it closed at %s)", x.Client, matchText(x.Match), where, fmtT(w.closeAt))
+			if w.close < len(v.evs) && v.evs[w.close].at <= w.closeAt {
+				problem = fmt.Sprintf("no %s%s in %s before %s at %s", x.Client, matchText(x.Match), where, v.evs[w.close].typ, fmtT(v.evs[w.close].at))
+			}
+			var near *event
+			for _, e := range v.evs[w.open+1:] {
+				if e.dir == FromClient && e.typ == x.Client {
+					near = e // the nearest event of the type, for the report
+					break
+				}
+			}
+			fs = append(fs, Finding{At: at, Problem: problem, Want: describeExpectation(x) + matchText(x.Match), Frames: quotes(w.opener, near)})
+		}
+	}
+	return result(fs, "")
+}
+
+// matches reports whether the event has every member the matchers want.
+func matches(ms map[string]scenarios.Matcher, e *event) bool {
+	if len(ms) == 0 {
+		return true
+	}
+	obj := e.obj
+	if obj == nil && !e.f.Binary {
+		dec := json.NewDecoder(bytes.NewReader(e.f.Data))
+		dec.UseNumber()
+		if dec.Decode(&obj) != nil {
+			return false
+		}
+	}
+	for path, m := range ms {
+		val, ok := get(obj, path)
+		if !ok {
+			return false
+		}
+		if m.Between != nil {
+			n, ok := plain(val).(float64)
+			if !ok || n < m.Between[0] || n > m.Between[1] {
+				return false
+			}
+			continue
+		}
+		if !reflect.DeepEqual(plain(m.Equals), plain(val)) {
+			return false
+		}
+	}
+	return true
+}
+
+// plain turns json.Number values into float64 and ints into float64, so
+// that values decoded in different ways compare equal.
+func plain(x any) any {
+	switch t := x.(type) {
+	case json.Number:
+		f, err := t.Float64()
+		if err != nil {
+			return t.String()
+		}
+		return f
+	case int:
+		return float64(t)
+	case int64:
+		return float64(t)
+	case map[string]any:
+		m := make(map[string]any, len(t))
+		for k, v := range t {
+			m[k] = plain(v)
+		}
+		return m
+	case []any:
+		l := make([]any, len(t))
+		for i, v := range t {
+			l[i] = plain(v)
+		}
+		return l
+	}
+	return x
+}
+
+func matchText(ms map[string]scenarios.Matcher) string {
+	if len(ms) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(ms))
+	for k := range ms {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		m := ms[k]
+		if m.Between != nil {
+			parts[i] = fmt.Sprintf("%s in [%g, %g]", k, m.Between[0], m.Between[1])
+		} else {
+			b, _ := json.Marshal(m.Equals)
+			parts[i] = fmt.Sprintf("%s = %s", k, b)
+		}
+	}
+	return " with " + strings.Join(parts, ", ")
+}

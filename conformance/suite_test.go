@@ -1,0 +1,39 @@
+package conformance_test
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"testing"
+
+	"github.com/rtmock/rtmock/conformance"
+	"github.com/rtmock/rtmock/conformance/refclient"
+)
+
+var clientFlag = flag.String("client", "", "run the suite against this client command (sh -c) instead of the reference client")
+
+func TestSuite(t *testing.T) {
+	opts := &conformance.Options{Func: refclient.New(nil), Name: "refclient", OutDir: t.TempDir()}
+	if *clientFlag != "" {
+		opts.Func, opts.Command, opts.Name = nil, *clientFlag, ""
+	}
+	rep, err := conformance.Run(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	rep.WriteText(&b)
+	if rep.Failed() || testing.Verbose() {
+		t.Log("\n" + b.String())
+	}
+	t.Logf("%d runs in %s", len(rep.Runs), rep.Duration)
+	for _, run := range rep.Runs {
+		switch {
+		case !run.Failed():
+		case run.Jitter > busy:
+			t.Logf("%s failed on a busy machine (timers up to %s late): not counted", run.Name(), run.Jitter)
+		default:
+			t.Errorf("%s failed", run.Name())
+		}
+	}
+}
