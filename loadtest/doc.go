@@ -34,7 +34,10 @@
 // the target, with the same pacing but none of the session's work: no
 // parsing, no state, no JSON. The ratio target/baseline of each pair's
 // throughput is what the target's own work costs; Report.MedianRatio is the
-// median over the pairs.
+// median over the pairs. The same comparison is made in the process's CPU
+// time per event (Report.MedianCPURatio, baseline/target), which other
+// processes on a shared machine disturb far less than wall time. Both
+// include the clients' work, which is the same on both sides.
 //
 // # Pacing lateness
 //

@@ -34,9 +34,11 @@ func (r *runner) phase(ctx context.Context, t *target, pair int) (Phase, []time.
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
 	goroutines := runtime.NumGoroutine()
+	cpu0 := cpuTime()
 	begin := time.Now()
 	close(start)
 	finished.Wait()
+	cpu := cpuTime() - cpu0
 	runtime.ReadMemStats(&m1)
 	close(release)
 	done.Wait()
@@ -47,7 +49,7 @@ func (r *runner) phase(ctx context.Context, t *target, pair int) (Phase, []time.
 		return Phase{}, nil, nil, err
 	}
 
-	p := Phase{Target: t.name, Pair: pair, Sessions: cfg.Sessions, Connect: connected, Goroutines: goroutines}
+	p := Phase{Target: t.name, Pair: pair, Sessions: cfg.Sessions, Connect: connected, Goroutines: goroutines, CPU: cpu}
 	var late, drift []time.Duration
 	var last time.Time
 	for i := range tallies {
@@ -77,6 +79,7 @@ func (r *runner) phase(ctx context.Context, t *target, pair int) (Phase, []time.
 	if p.Events > 0 {
 		p.AllocsPerEvent = float64(m1.Mallocs-m0.Mallocs) / float64(p.Events)
 		p.AllocBytesPerEvent = float64(m1.TotalAlloc-m0.TotalAlloc) / float64(p.Events)
+		p.CPUPerEvent = float64(cpu) / float64(p.Events)
 	}
 	if r.paced() {
 		p.Lateness = newLateness(late, drift)

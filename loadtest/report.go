@@ -33,6 +33,12 @@ type Report struct {
 	// is their median.
 	Ratios      []float64 `json:"ratios,omitempty"`
 	MedianRatio float64   `json:"median_ratio,omitempty"`
+	// CPURatios are Baseline[i].CPUPerEvent / Product[i].CPUPerEvent: the
+	// same comparison in the process's CPU time instead of wall time, which
+	// other processes on the machine disturb far less. MedianCPURatio is
+	// their median.
+	CPURatios      []float64 `json:"cpu_ratios,omitempty"`
+	MedianCPURatio float64   `json:"median_cpu_ratio,omitempty"`
 
 	// Lateness of the target's and the baseline's audio deltas over every
 	// phase; nil unless the run was paced.
@@ -68,6 +74,11 @@ type Phase struct {
 	AllocsPerEvent     float64 `json:"allocs_per_event"`
 	AllocBytesPerEvent float64 `json:"alloc_bytes_per_event"`
 	Goroutines         int     `json:"goroutines"` // in the process when the turns started
+	// CPU is the process's CPU time (user and system, clients included)
+	// during the turns; CPUPerEvent is CPU / Events in nanoseconds. 0
+	// where the system does not tell.
+	CPU         time.Duration `json:"cpu_ns"`
+	CPUPerEvent float64       `json:"cpu_ns_per_event"`
 	// ErrorEvents are error events the server sent; ProtocolErrors are
 	// failures: a frame that is not an event, events out of order, a
 	// dial, read or write that failed, a session that ended early.
@@ -172,22 +183,24 @@ func (r *Report) WriteText(w io.Writer) error {
 
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	if len(r.Baseline) > 0 {
-		fmt.Fprintf(tw, "pair\t%s MB/s\tevents/s\tallocs/event\tbaseline MB/s\tevents/s\tallocs/event\tratio\t\n", name)
+		fmt.Fprintf(tw, "pair\t%s MB/s\tevents/s\tallocs/event\tCPU µs/event\tbaseline MB/s\tevents/s\tallocs/event\tCPU µs/event\tratio\tCPU ratio\t\n", name)
 		for i, p := range r.Product {
 			q := r.Baseline[i]
-			fmt.Fprintf(tw, "%d\t%.1f\t%.0f\t%.1f\t%.1f\t%.0f\t%.1f\t%.2f\t\n", p.Pair, p.MBPerSec, p.EventsPerSec, p.AllocsPerEvent,
-				q.MBPerSec, q.EventsPerSec, q.AllocsPerEvent, r.Ratios[i])
+			fmt.Fprintf(tw, "%d\t%.1f\t%.0f\t%.1f\t%.1f\t%.1f\t%.0f\t%.1f\t%.1f\t%.2f\t%.2f\t\n", p.Pair,
+				p.MBPerSec, p.EventsPerSec, p.AllocsPerEvent, p.CPUPerEvent/1000,
+				q.MBPerSec, q.EventsPerSec, q.AllocsPerEvent, q.CPUPerEvent/1000, r.Ratios[i], r.CPURatios[i])
 		}
 	} else {
-		fmt.Fprintf(tw, "run\t%s MB/s\tevents/s\tallocs/event\t\n", name)
+		fmt.Fprintf(tw, "run\t%s MB/s\tevents/s\tallocs/event\tCPU µs/event\t\n", name)
 		for _, p := range r.Product {
-			fmt.Fprintf(tw, "%d\t%.1f\t%.0f\t%.1f\t\n", p.Pair, p.MBPerSec, p.EventsPerSec, p.AllocsPerEvent)
+			fmt.Fprintf(tw, "%d\t%.1f\t%.0f\t%.1f\t%.1f\t\n", p.Pair, p.MBPerSec, p.EventsPerSec, p.AllocsPerEvent, p.CPUPerEvent/1000)
 		}
 	}
 	tw.Flush()
 	if len(r.Ratios) > 0 {
-		lo, hi := slices.Min(r.Ratios), slices.Max(r.Ratios)
-		fmt.Fprintf(&b, "median ratio %s/baseline: %.2f (pairs %.2f to %.2f)\n", name, r.MedianRatio, lo, hi)
+		fmt.Fprintf(&b, "median ratio %s/baseline: %.2f in throughput (pairs %.2f to %.2f), %.2f in CPU per event (pairs %.2f to %.2f)\n",
+			name, r.MedianRatio, slices.Min(r.Ratios), slices.Max(r.Ratios),
+			r.MedianCPURatio, slices.Min(r.CPURatios), slices.Max(r.CPURatios))
 	}
 	b.WriteString("\n")
 	phases := func(label string, ps []Phase) {

@@ -112,10 +112,14 @@ func Run(ctx context.Context, opts *Options) (rep *Report, err error) {
 		if b.MBPerSec > 0 {
 			ratio = p.MBPerSec / b.MBPerSec
 		}
-		rep.Ratios = append(rep.Ratios, ratio)
-		cfg.Logf("pair %d: baseline %.1f MB/s, ratio %.2f", i+1, b.MBPerSec, ratio)
+		cpuRatio := 0.0
+		if p.CPUPerEvent > 0 {
+			cpuRatio = b.CPUPerEvent / p.CPUPerEvent
+		}
+		rep.Ratios, rep.CPURatios = append(rep.Ratios, ratio), append(rep.CPURatios, cpuRatio)
+		cfg.Logf("pair %d: baseline %.1f MB/s, ratio %.2f, CPU ratio %.2f", i+1, b.MBPerSec, ratio, cpuRatio)
 	}
-	rep.MedianRatio = median(rep.Ratios)
+	rep.MedianRatio, rep.MedianCPURatio = median(rep.Ratios), median(rep.CPURatios)
 	if r.paced() {
 		rep.Lateness = newLateness(late, drift)
 		if r.baseline != nil {
