@@ -370,3 +370,17 @@ func findingsText(v Verdict) string {
 }
 
 func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
+
+// Judge judges recorded sessions of one call (from [LoadSession]) against
+// rules (nil: every rule) and, when sc is not nil, the expectations of the
+// scenario they played, as a report of one run named name.
+func Judge(name string, sc *scenarios.Scenario, rules []*Rule, sessions ...*Session) *Report {
+	run := &RunResult{Scenario: name, Sessions: sessions, scenario: sc, Exit: "recorded"}
+	if len(sessions) > 0 {
+		run.Dialect = sessions[0].Dialect
+		run.Duration = sessions[len(sessions)-1].End()
+	}
+	run.Verdicts = Check(rules, sessions...)
+	run.Expectations = Expectations(sc, sessions...)
+	return &Report{Client: name, Started: time.Now(), Duration: run.Duration, Runs: []*RunResult{run}}
+}

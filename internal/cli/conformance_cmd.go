@@ -1,0 +1,254 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rtmock/rtmock/conformance"
+	"github.com/rtmock/rtmock/realtime"
+	"github.com/rtmock/rtmock/scenarios"
+)
+
+func init() { extraCommands = append(extraCommands, newConformanceCmd) }
+
+// conformanceOptions are the flags of "rtmock conformance".
+type conformanceOptions struct {
+	client    string
+	scenarios []string
+	dialect   string
+	junit     string
+	json      bool
+	out       string
+	tolerance time.Duration
+	timeout   time.Duration
+}
+
+// conformanceCheckOptions are the flags of "rtmock conformance check".
+type conformanceCheckOptions struct {
+	file      string
+	scenario  string
+	junit     string
+	json      bool
+	tolerance time.Duration
+}
+
+func newConformanceCmd() *cobra.Command { return conformanceNewCmd(nil, nil) }
+
+// conformanceNewCmd returns "rtmock conformance" with its check and rules
+// subcommands. runF and checkF replace the actions in tests of flag parsing.
+func conformanceNewCmd(runF func(*cobra.Command, *conformanceOptions) error, checkF func(*cobra.Command, *conformanceCheckOptions) error) *cobra.Command {
+	o := &conformanceOptions{}
+	cmd := &cobra.Command{
+		Use:   "conformance --client CMD [--scenario NAME]... [flags]",
+		Short: "Check a realtime client against the protocol's pitfalls, scenario by scenario",
+		Long: `Run a client through scenarios against an in-process mock and judge every
+session against the conformance rules (rtmock conformance rules lists them).
+
+The client is a shell command, started once per scenario and dialect with
+the environment the SDKs read (AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY,
+AZURE_OPENAI_DEPLOYMENT, OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_API_VERSION)
+plus RTMOCK_SCENARIO, RTMOCK_DIALECT (preview or ga: the endpoint to use) and
+either RTMOCK_INPUT_WAV and RTMOCK_INPUT_FORMAT (user speech to stream in real
+time) or RTMOCK_INPUT_TEXT (what the user types). When the call is over the
+runner hangs up: it closes the client's stdin and sends SIGINT to its process
+group; the client then closes its session with 1000 and exits.
+
+Exit status: 0 when every run passed, 1 when a rule failed, 2 for usage or
+setup errors.`,
+		Example: `  rtmock conformance --client 'node agent.mjs'
+  rtmock conformance --client 'python agent.py' --scenario barge-in --dialect ga --junit report.xml`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd, o)
+			}
+			return conformanceRun(cmd, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.client, "client", "", "the client command, run with sh -c (required)")
+	f.StringArrayVar(&o.scenarios, "scenario", nil, "a built-in scenario or a scenario file; repeat for more (default: every built-in)")
+	f.StringVar(&o.dialect, "dialect", "both", "preview, ga or both")
+	f.StringVar(&o.junit, "junit", "", "also write the report as JUnit XML to `FILE`")
+	f.BoolVar(&o.json, "json", false, "print the report as JSON instead of text")
+	f.StringVar(&o.out, "out", "rtmock-conformance", "write the transcripts of failing runs (cassettes) and report.txt into `DIR`")
+	f.DurationVar(&o.tolerance, "tolerance", conformance.DefaultLimits.Tolerance, "how far past the audio played a truncate may reach")
+	f.DurationVar(&o.timeout, "timeout", 30*time.Second, "the longest one scenario may run")
+	cmd.AddCommand(conformanceNewCheckCmd(checkF), conformanceNewRulesCmd())
+	return cmd
+}
+
+func conformanceNewCheckCmd(checkF func(*cobra.Command, *conformanceCheckOptions) error) *cobra.Command {
+	o := &conformanceCheckOptions{}
+	cmd := &cobra.Command{
+		Use:   "check FILE.jsonl",
+		Short: "Judge a recorded session (a cassette, or a file of frame lines) against the rules",
+		Long: `Judge a session recorded with rtrecord, or a transcript the conformance run
+wrote, against the conformance rules. Rules that need to know what the client
+did outside the session (reconnects, hang-ups) are n/a. With --scenario the
+scenario's expectations are judged too.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.file = args[0]
+			if checkF != nil {
+				return checkF(cmd, o)
+			}
+			return conformanceCheck(cmd, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.scenario, "scenario", "", "also judge the expectations of this scenario (a built-in name or a file)")
+	f.StringVar(&o.junit, "junit", "", "also write the report as JUnit XML to `FILE`")
+	f.BoolVar(&o.json, "json", false, "print the report as JSON instead of text")
+	f.DurationVar(&o.tolerance, "tolerance", conformance.DefaultLimits.Tolerance, "how far past the audio played a truncate may reach")
+	return cmd
+}
+
+func conformanceNewRulesCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "rules",
+		Short: "List the conformance rules",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			for _, r := range conformance.Rules() {
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", r.ID, r.Severity, r.Reason)
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+// conformanceDialects maps --dialect onto dialects.
+func conformanceDialects(s string) ([]realtime.Dialect, error) {
+	if s == "both" {
+		return []realtime.Dialect{realtime.Preview, realtime.GA}, nil
+	}
+	d, err := realtime.ParseDialect(s)
+	if err != nil {
+		return nil, usagef("--dialect must be preview, ga or both, not %q", s)
+	}
+	return []realtime.Dialect{d}, nil
+}
+
+// conformanceOpts maps the flags onto conformance.Options.
+func conformanceOpts(o *conformanceOptions) (*conformance.Options, error) {
+	if strings.TrimSpace(o.client) == "" {
+		return nil, usagef("--client is required: the command that runs your client, e.g. --client 'node agent.mjs'")
+	}
+	ds, err := conformanceDialects(o.dialect)
+	if err != nil {
+		return nil, err
+	}
+	if o.tolerance < 0 || o.timeout <= 0 {
+		return nil, usagef("--tolerance must not be negative and --timeout must be positive")
+	}
+	for _, s := range o.scenarios {
+		if _, err := scenarios.Resolve(s); err != nil {
+			return nil, usageError{fmt.Errorf("--scenario: %w", err)}
+		}
+	}
+	return &conformance.Options{
+		Command: o.client, Scenarios: o.scenarios, Dialects: ds, OutDir: o.out, Timeout: o.timeout,
+		Limits: conformance.Limits{Tolerance: o.tolerance},
+	}, nil
+}
+
+func conformanceRun(cmd *cobra.Command, o *conformanceOptions) error {
+	opts, err := conformanceOpts(o)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rep, err := conformance.Run(ctx, opts)
+	if err != nil {
+		return err
+	}
+	if err := conformanceWrite(cmd, rep, o.json, o.junit); err != nil {
+		return err
+	}
+	if rep.Failed() && o.out != "" {
+		var b bytes.Buffer
+		rep.WriteText(&b)
+		if err := os.WriteFile(filepath.Join(o.out, "report.txt"), b.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("write the report: %w", err)
+		}
+	}
+	opened := false
+	for _, run := range rep.Runs {
+		opened = opened || len(run.Sessions) > 0
+	}
+	if !opened && len(rep.Runs) > 0 {
+		return fmt.Errorf("the client opened no session in any run; is --client right? (%s)", rep.Runs[0].Problems[0])
+	}
+	if rep.Failed() {
+		return errFailed
+	}
+	return nil
+}
+
+func conformanceCheck(cmd *cobra.Command, o *conformanceCheckOptions) error {
+	if o.tolerance < 0 {
+		return usagef("--tolerance must not be negative")
+	}
+	s, err := conformance.LoadSession(o.file)
+	if err != nil {
+		return usageError{err}
+	}
+	s.Limits.Tolerance = o.tolerance
+	var sc *scenarios.Scenario
+	if o.scenario != "" {
+		if sc, err = scenarios.Resolve(o.scenario); err != nil {
+			return usageError{fmt.Errorf("--scenario: %w", err)}
+		}
+		s.Scenario = sc.Name
+	}
+	rep := conformance.Judge(filepath.Base(o.file), sc, nil, s)
+	if err := conformanceWrite(cmd, rep, o.json, o.junit); err != nil {
+		return err
+	}
+	if rep.Failed() {
+		return errFailed
+	}
+	return nil
+}
+
+// conformanceWrite prints the report (text or JSON) and writes the JUnit
+// file when asked to.
+func conformanceWrite(cmd *cobra.Command, rep *conformance.Report, asJSON bool, junit string) error {
+	var err error
+	if asJSON {
+		err = rep.WriteJSON(cmd.OutOrStdout())
+	} else {
+		err = rep.WriteText(cmd.OutOrStdout())
+	}
+	if err != nil {
+		return fmt.Errorf("write the report: %w", err)
+	}
+	if junit == "" {
+		return nil
+	}
+	var b bytes.Buffer
+	if err := rep.WriteJUnit(&b); err != nil {
+		return fmt.Errorf("write the JUnit report: %w", err)
+	}
+	if dir := filepath.Dir(junit); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("write the JUnit report: %w", err)
+		}
+	}
+	if err := os.WriteFile(junit, b.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("write the JUnit report: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,163 @@
+package cli
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/spf13/cobra"
+
+	"github.com/rtmock/rtmock/cassette"
+	"github.com/rtmock/rtmock/conformance"
+	"github.com/rtmock/rtmock/realtime"
+)
+
+func TestConformanceFlagsMapOntoOptions(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		want conformance.Options
+	}{
+		{
+			name: "defaults run every built-in in both dialects",
+			args: []string{"--client", "node agent.mjs"},
+			want: conformance.Options{Command: "node agent.mjs", Dialects: []realtime.Dialect{realtime.Preview, realtime.GA},
+				OutDir: "rtmock-conformance", Timeout: 30 * time.Second, Limits: conformance.Limits{Tolerance: 150 * time.Millisecond}},
+		},
+		{
+			name: "repeated scenarios, one dialect, a tolerance and a timeout",
+			args: []string{"--client", "./agent", "--scenario", "hello", "--scenario", "barge-in", "--dialect", "ga",
+				"--tolerance", "300ms", "--timeout", "10s", "--out", "reports"},
+			want: conformance.Options{Command: "./agent", Scenarios: []string{"hello", "barge-in"}, Dialects: []realtime.Dialect{realtime.GA},
+				OutDir: "reports", Timeout: 10 * time.Second, Limits: conformance.Limits{Tolerance: 300 * time.Millisecond}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var got *conformance.Options
+			cmd := conformanceNewCmd(func(_ *cobra.Command, o *conformanceOptions) error {
+				var err error
+				got, err = conformanceOpts(o)
+				return err
+			}, nil)
+			cmd.SetArgs(tt.args)
+			cmd.SetOut(io.Discard)
+			cmd.SetErr(io.Discard)
+			if err := cmd.Execute(); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, *got, cmp.Comparer(func(a, b conformance.Func) bool { return a == nil && b == nil })); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestConformanceUsageErrorsExitTwo(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"conformance"},
+		{"conformance", "--client", "x", "--dialect", "beta2"},
+		{"conformance", "--client", "x", "--scenario", "no-such-scenario"},
+		{"conformance", "--client", "x", "--timeout", "0s"},
+		{"conformance", "--client", "x", "extra-argument"},
+		{"conformance", "check"},
+		{"conformance", "check", "no-such-file.jsonl"},
+		{"conformance", "check", "--scenario", "nope", "x.jsonl"},
+	} {
+		var stderr bytes.Buffer
+		if code := run(NewRootCmd(), args, io.Discard, &stderr); code != ExitUsage {
+			t.Errorf("%v: exit %d, want %d; stderr: %s", args, code, ExitUsage, stderr.String())
+		}
+	}
+}
+
+func TestConformanceClientThatNeverConnectsIsASetupError(t *testing.T) {
+	t.Parallel()
+	var stderr bytes.Buffer
+	code := run(NewRootCmd(), []string{"conformance", "--client", "echo broken >&2; exit 3", "--scenario", "hello", "--dialect", "ga", "--out", t.TempDir()}, io.Discard, &stderr)
+	if code != ExitUsage || !strings.Contains(stderr.String(), "opened no session") || !strings.Contains(stderr.String(), "broken") {
+		t.Errorf("exit %d, stderr %q; want exit %d naming the missing session and the client's stderr", code, stderr.String(), ExitUsage)
+	}
+}
+
+func TestConformanceRulesListsTheCatalogue(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	if code := run(NewRootCmd(), []string{"conformance", "rules"}, &out, io.Discard); code != ExitOK {
+		t.Fatalf("exit %d", code)
+	}
+	for _, r := range conformance.Rules() {
+		if !strings.Contains(out.String(), r.ID) {
+			t.Errorf("rules output lacks %s", r.ID)
+		}
+	}
+}
+
+// conformanceCassette writes a GA session in which the client sends
+// extra, then closes with 1000.
+func conformanceCassette(t *testing.T, extra ...string) string {
+	t.Helper()
+	var b bytes.Buffer
+	w, err := cassette.NewWriter(&b, cassette.Header{Dialect: realtime.GA, Provider: "azure", Endpoint: cassette.Endpoint{Path: "/openai/v1/realtime"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames := []cassette.Frame{
+		{T: 1 * time.Millisecond, Dir: cassette.Server, Kind: cassette.KindText, Data: []byte(`{"type":"session.created","event_id":"event_1","session":{"id":"sess_1","type":"realtime"}}`)},
+		{T: 5 * time.Millisecond, Dir: cassette.Client, Kind: cassette.KindText, Data: []byte(`{"type":"session.update","session":{"type":"realtime","instructions":"Be brief."}}`)},
+		{T: 260 * time.Millisecond, Dir: cassette.Server, Kind: cassette.KindText, Data: []byte(`{"type":"session.updated","event_id":"event_2","session":{"id":"sess_1","type":"realtime"}}`)},
+	}
+	for i, e := range extra {
+		frames = append(frames, cassette.Frame{T: time.Duration(300+i) * time.Millisecond, Dir: cassette.Client, Kind: cassette.KindText, Data: []byte(e)})
+	}
+	frames = append(frames, cassette.Frame{T: time.Second, Dir: cassette.Client, Kind: cassette.KindClose, Code: 1000})
+	for _, f := range frames {
+		if err := w.WriteFrame(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "session.jsonl")
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestConformanceCheckJudgesARecording(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		extra    []string
+		wantCode int
+		wantOut  string
+	}{
+		{name: "a clean session passes", wantCode: ExitOK, wantOut: "PASS"},
+		{name: "an invented ping event fails RT-EVENT-TYPES", extra: []string{`{"type":"ping"}`}, wantCode: ExitFailure, wantOut: "fail  RT-EVENT-TYPES"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			path := conformanceCassette(t, tt.extra...)
+			junit := filepath.Join(t.TempDir(), "junit.xml")
+			var out, stderr bytes.Buffer
+			code := run(NewRootCmd(), []string{"conformance", "check", path, "--junit", junit}, &out, &stderr)
+			if code != tt.wantCode || !strings.Contains(out.String(), tt.wantOut) {
+				t.Errorf("exit %d, want %d, output lacks %q:\n%s%s", code, tt.wantCode, tt.wantOut, out.String(), stderr.String())
+			}
+			if _, err := os.Stat(junit); err != nil {
+				t.Errorf("no JUnit report: %v", err)
+			}
+		})
+	}
+}
