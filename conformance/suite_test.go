@@ -10,10 +10,16 @@ import (
 	"github.com/rtmock/rtmock/conformance/refclient"
 )
 
-var clientFlag = flag.String("client", "", "run the suite against this client command (sh -c) instead of the reference client")
+var (
+	clientFlag = flag.String("client", "", "run the suite against this client command (sh -c) instead of the reference client")
+	outFlag    = flag.String("out", "", "write the transcripts of failing runs into this directory")
+)
 
+// TestSuite runs every built-in scenario in both dialects against the
+// reference client, which must pass every rule and expectation; with
+// -args -client 'CMD' against that command instead.
 func TestSuite(t *testing.T) {
-	opts := &conformance.Options{Func: refclient.New(nil), Name: "refclient", OutDir: t.TempDir()}
+	opts := &conformance.Options{Func: refclient.New(nil), Name: "refclient", OutDir: *outFlag}
 	if *clientFlag != "" {
 		opts.Func, opts.Command, opts.Name = nil, *clientFlag, ""
 	}
