@@ -195,7 +195,7 @@ func orNone(code, typ string) string {
 	return "no code"
 }
 
-// itemCreate is a client conversation.item.create of a function_call_output.
+// isCallOutput reports whether e is the client's function_call_output for callID.
 func isCallOutput(e *event, callID string) bool {
 	return e.dir == FromClient && e.typ == realtime.ClientItemCreate &&
 		str(e.obj, "item.type") == "function_call_output" && str(e.obj, "item.call_id") == callID

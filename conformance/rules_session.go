@@ -440,10 +440,10 @@ func checkSessionEnd(s *Session) Result {
 	switch {
 	case r.Next:
 		then = fmt.Sprintf("it reconnected only at %s", fmtT(r.NextAt))
+	case r.HungUp && (!r.Ended || r.EndedAt >= r.HungUpAt):
+		then = fmt.Sprintf("it was still running when the runner hung up at %s", fmtT(r.HungUpAt))
 	case r.Ended:
 		then = fmt.Sprintf("it ended only at %s", fmtT(r.EndedAt))
-	case r.HungUp:
-		then = fmt.Sprintf("it was still running when the runner hung up at %s", fmtT(r.HungUpAt))
 	}
 	return Result{Status: Fail, Findings: []Finding{{
 		At:      c.At,

@@ -193,7 +193,12 @@ func Run(ctx context.Context, opts *Options) (*Report, error) {
 	if len(o.Scenarios) == 0 {
 		scs = scenarios.List()
 	}
+	seen := map[string]bool{}
 	for _, name := range o.Scenarios {
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
 		sc, err := scenarios.Resolve(name)
 		if err != nil {
 			return nil, fmt.Errorf("conformance: %w", err)

@@ -375,7 +375,6 @@ func (c *tapConn) Write(p []byte) (int, error) {
 const (
 	opContinuation = 0x0
 	opText         = 0x1
-	opBinary       = 0x2
 	opClose        = 0x8
 )
 

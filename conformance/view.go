@@ -217,8 +217,6 @@ func newView(s *Session) *view {
 				v.items = append(v.items, it)
 			}
 			it.deltas = append(it.deltas, e)
-		case realtime.KindSpeechStopped:
-			// The server commits the turn's audio up to audio_end_ms.
 		case realtime.KindError:
 			if id := str(e.obj, "error.event_id"); id != "" {
 				if ci, ok := lastClientByID[id]; ok {

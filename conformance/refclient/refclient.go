@@ -353,12 +353,21 @@ func (s *session) send(ev map[string]any) error {
 func (s *session) sendID(ev map[string]any) (string, error) {
 	s.seq++
 	id := fmt.Sprintf("evt_%d", s.seq)
-	if ev["type"] != "ping" {
-		ev["event_id"] = id
-	}
-	b, err := json.Marshal(ev)
+	typ, _ := ev["type"].(string)
+	delete(ev, "type")
+	rest, err := json.Marshal(ev)
 	if err != nil {
 		return "", fmt.Errorf("refclient: %w", err)
+	}
+	// type and event_id first, as people write events and read reports.
+	b := fmt.Appendf(nil, `{"type":%q`, typ)
+	if typ != "ping" {
+		b = fmt.Appendf(b, `,"event_id":%q`, id)
+	}
+	if len(rest) > 2 {
+		b = append(append(b, ','), rest[1:]...)
+	} else {
+		b = append(b, '}')
 	}
 	return id, s.write(b)
 }
@@ -745,8 +754,8 @@ func (s *session) onSpeechStarted() error {
 		end = 0
 	case SlowTruncate:
 		s.seq++
-		s.delayed, _ = json.Marshal(map[string]any{"type": realtime.ClientItemTruncate, "event_id": fmt.Sprintf("evt_%d", s.seq),
-			"item_id": p.item, "content_index": 0, "audio_end_ms": end})
+		s.delayed = fmt.Appendf(nil, `{"type":%q,"event_id":"evt_%d","item_id":%q,"content_index":0,"audio_end_ms":%d}`,
+			realtime.ClientItemTruncate, s.seq, p.item, end)
 		s.delayTimer.Reset(2 * time.Second)
 		return nil
 	default:
