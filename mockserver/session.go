@@ -145,6 +145,7 @@ func (s *session) run() *Transcript {
 	readerDone := make(chan struct{})
 	go s.readLoop(readerCtx, readerDone)
 	defer func() {
+		s.attributeClose()
 		s.conn.CloseNow()
 		s.stopGrace()
 		s.wcancel()
@@ -272,6 +273,31 @@ func (s *session) start() {
 	s.schedule(s.started.Add(maxDur), nil, func() { s.expire(maxDur) })
 	if t := s.takeTurn(scenarios.OnConnect); t != nil {
 		s.runTurn(t, "", scenarios.OnConnect, nil)
+	}
+}
+
+// attributeClose corrects who closed the session when a write failed
+// because the client's close frame had just arrived: the reader has it.
+func (s *session) attributeClose() {
+	if s.tr.ClosedBy != FromClient || s.tr.CloseCode > 0 {
+		return
+	}
+	for {
+		select {
+		case in := <-s.inbox:
+			if in.err != nil {
+				if code := websocket.CloseStatus(in.err); code > 0 {
+					s.tr.CloseCode = int(code)
+					var ce websocket.CloseError
+					if errors.As(in.err, &ce) {
+						s.tr.CloseReason = ce.Reason
+					}
+				}
+				return
+			}
+		default:
+			return
+		}
 	}
 }
 
