@@ -399,18 +399,7 @@ func (s *session) scheduleMessage(r *response, reply *scenarios.Reply, pace scen
 	}
 	s.schedule(start, r, func() {
 		r.msgItem, r.itemOpen = it, it
-		r.output = append(r.output, it)
-		s.emitKind(realtime.KindOutputItemAdded, kv{"response_id", r.ID}, kv{"output_index", outputIndex}, kv{"item", s.renderItem(it)})
-		prev := ""
-		if !r.oob {
-			prev = s.lastItemID()
-			s.insertItem(it, "")
-		}
-		if s.dialect == realtime.GA {
-			s.emitKind(realtime.KindItemAdded, kv{"previous_item_id", nullable(prev)}, kv{"item", s.renderItem(it)})
-		} else {
-			s.emitKind(realtime.KindItemCreated, kv{"previous_item_id", nullable(prev)}, kv{"item", s.renderItem(it)})
-		}
+		s.addOutputItem(r, it, outputIndex)
 		empty := ""
 		part := contentPart{Kind: kind, Transcript: &empty, format: r.format}
 		it.Content = append(it.Content, part)
@@ -572,18 +561,7 @@ func (s *session) scheduleFunctionCall(r *response, fc scenarios.FunctionCall, p
 	it := &item{ID: s.ids.make("item_"), Type: "function_call", Status: "in_progress", CallID: callID, Name: fc.Name}
 	s.schedule(t, r, func() {
 		r.itemOpen = it
-		r.output = append(r.output, it)
-		s.emitKind(realtime.KindOutputItemAdded, kv{"response_id", r.ID}, kv{"output_index", outputIndex}, kv{"item", s.renderItem(it)})
-		prev := ""
-		if !r.oob {
-			prev = s.lastItemID()
-			s.insertItem(it, "")
-		}
-		if s.dialect == realtime.GA {
-			s.emitKind(realtime.KindItemAdded, kv{"previous_item_id", nullable(prev)}, kv{"item", s.renderItem(it)})
-		} else {
-			s.emitKind(realtime.KindItemCreated, kv{"previous_item_id", nullable(prev)}, kv{"item", s.renderItem(it)})
-		}
+		s.addOutputItem(r, it, outputIndex)
 	})
 	ids := []kv{{"response_id", r.ID}, {"item_id", it.ID}, {"output_index", outputIndex}, {"call_id", callID}}
 	for _, piece := range splitArgs(fc.Arguments) {
@@ -600,6 +578,24 @@ func (s *session) scheduleFunctionCall(r *response, fc scenarios.FunctionCall, p
 		s.closeItem(r, it, outputIndex, "completed")
 	})
 	return t
+}
+
+// addOutputItem starts an output item of r: response.output_item.added,
+// then the item joins the conversation (unless the response is out of
+// band) with conversation.item.created (preview) or .added (GA).
+func (s *session) addOutputItem(r *response, it *item, outputIndex int) {
+	r.output = append(r.output, it)
+	s.emitKind(realtime.KindOutputItemAdded, kv{"response_id", r.ID}, kv{"output_index", outputIndex}, kv{"item", s.renderItem(it)})
+	prev := ""
+	if !r.oob {
+		prev = s.lastItemID()
+		s.insertItem(it, "")
+	}
+	kind := realtime.KindItemCreated
+	if s.dialect == realtime.GA {
+		kind = realtime.KindItemAdded
+	}
+	s.emitKind(kind, kv{"previous_item_id", nullable(prev)}, kv{"item", s.renderItem(it)})
 }
 
 // splitArgs streams function arguments in pieces of about 8 bytes.
