@@ -15,8 +15,9 @@
 //  3. runs Pairs pairs of phases, alternately against the target and the
 //     baseline (A B A B …), so that both see the same machine load. A phase
 //     dials C sessions, waits until every one has its session.created, then
-//     starts all their turns at once; the phase's time runs from that start
-//     to the end of the last session's last turn.
+//     starts all their turns at once (paced phases spread the starts evenly
+//     over a second, as independent callers would); the phase's time runs
+//     from that start to the end of the last session's last turn.
 //
 // A turn of a scenario session sends response.create and reads to
 // response.done (or to the error event that refuses the turn). A cassette

@@ -23,9 +23,13 @@ func (r *runner) phase(ctx context.Context, t *target, pair int) (Phase, []time.
 	done.Add(cfg.Sessions)
 	t0 := time.Now()
 	for i := range tallies {
+		var delay time.Duration
+		if r.paced() {
+			delay = pacedSpread * time.Duration(i) / time.Duration(len(tallies))
+		}
 		go func() {
 			defer done.Done()
-			r.session(pctx, t, &tallies[i], &ready, &finished, start, release)
+			r.session(pctx, t, &tallies[i], &ready, &finished, start, release, delay)
 		}()
 	}
 	ready.Wait()
@@ -87,10 +91,16 @@ func (r *runner) phase(ctx context.Context, t *target, pair int) (Phase, []time.
 	return p, late, drift, nil
 }
 
+// pacedSpread is the time over which the sessions of a paced phase start
+// their turns, evenly, as independent callers would; sessions started in
+// the same millisecond would all have their first deltas due at once.
+// Instant phases start every session together.
+const pacedSpread = time.Second
+
 // session is one session of a phase. It signals ready once connected (or
-// failed), waits for start, runs its turns, signals finished, and closes
-// once the phase releases it.
-func (r *runner) session(ctx context.Context, t *target, tl *tally, ready, finished *sync.WaitGroup, start, release <-chan struct{}) {
+// failed), waits for start and then delay, runs its turns, signals
+// finished, and closes once the phase releases it.
+func (r *runner) session(ctx context.Context, t *target, tl *tally, ready, finished *sync.WaitGroup, start, release <-chan struct{}, delay time.Duration) {
 	c, err := r.connect(ctx, t, tl)
 	ready.Done()
 	if err != nil {
@@ -105,6 +115,17 @@ func (r *runner) session(ctx context.Context, t *target, tl *tally, ready, finis
 		tl.cut++
 		finished.Done()
 		return
+	}
+	if delay > 0 {
+		timer := time.NewTimer(delay)
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			timer.Stop()
+			tl.cut++
+			finished.Done()
+			return
+		}
 	}
 	c.counting = true
 	c, err = r.work(ctx, t, c)

@@ -45,3 +45,24 @@ func loadAverage() string {
 	}
 	return strings.Join(f[:3], " ")
 }
+
+// cpuPressure returns the share of time in which some runnable task waited
+// for a CPU over the last 10 and 60 seconds (/proc/pressure/cpu), as
+// "avg10=… avg60=…", or "" where the system does not tell.
+func cpuPressure() string {
+	data, err := os.ReadFile("/proc/pressure/cpu")
+	if err != nil {
+		return ""
+	}
+	for line := range strings.Lines(string(data)) {
+		rest, ok := strings.CutPrefix(line, "some ")
+		if !ok {
+			continue
+		}
+		f := strings.Fields(rest)
+		if len(f) >= 2 {
+			return f[0] + " " + f[1]
+		}
+	}
+	return ""
+}

@@ -24,6 +24,11 @@ type Report struct {
 	CPUs       int    `json:"cpus"`
 	LoadBefore string `json:"load_before,omitempty"`
 	LoadAfter  string `json:"load_after,omitempty"`
+	// PressureBefore and PressureAfter are the system's CPU pressure
+	// (/proc/pressure/cpu, "some"): the share of time in which a runnable
+	// task waited for a CPU. Timings mean little when it is high.
+	PressureBefore string `json:"cpu_pressure_before,omitempty"`
+	PressureAfter  string `json:"cpu_pressure_after,omitempty"`
 
 	// Product and Baseline hold one phase per pair, in the order they ran
 	// (Product[i] just before Baseline[i]).
@@ -178,8 +183,12 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, ", %d pairs against a raw baseline", r.Pairs)
 	}
 	fmt.Fprintf(&b, "\ntarget:  %s (%s)\n", r.Target, r.URL)
-	fmt.Fprintf(&b, "machine: %d CPUs, load average %s before, %s after; %.1fs in all\n\n",
+	fmt.Fprintf(&b, "machine: %d CPUs, load average %s before, %s after; %.1fs in all\n",
 		r.CPUs, orNA(r.LoadBefore), orNA(r.LoadAfter), r.Elapsed.Seconds())
+	if r.PressureBefore != "" {
+		fmt.Fprintf(&b, "         CPU pressure %s before, %s after\n", r.PressureBefore, orNA(r.PressureAfter))
+	}
+	b.WriteString("\n")
 
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	if len(r.Baseline) > 0 {

@@ -61,7 +61,7 @@ func Run(ctx context.Context, opts *Options) (rep *Report, err error) {
 	began := time.Now()
 	rep = &Report{
 		Source: sourceName(cfg), Pace: paceName(cfg.Pace), Sessions: cfg.Sessions, Turns: cfg.Turns,
-		Pairs: max(cfg.Pairs, 0), CPUs: runtime.GOMAXPROCS(0), LoadBefore: loadAverage(), Target: cfg.Target,
+		Pairs: max(cfg.Pairs, 0), CPUs: runtime.GOMAXPROCS(0), LoadBefore: loadAverage(), PressureBefore: cpuPressure(), Target: cfg.Target,
 	}
 	if cfg.Target == "" {
 		rep.Target = "in-process rtmock"
@@ -130,7 +130,7 @@ func Run(ctx context.Context, opts *Options) (rep *Report, err error) {
 		rep.PeakGoroutines = max(rep.PeakGoroutines, p.Goroutines)
 	}
 	rep.PeakRSS = procStatus("VmHWM")
-	rep.LoadAfter = loadAverage()
+	rep.LoadAfter, rep.PressureAfter = loadAverage(), cpuPressure()
 	rep.Elapsed = time.Since(began)
 	return rep, nil
 }
