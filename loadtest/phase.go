@@ -38,11 +38,11 @@ func (r *runner) phase(ctx context.Context, t *target, pair int) (Phase, []time.
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
 	goroutines := runtime.NumGoroutine()
-	cpu0 := cpuTime()
+	cpu0, rt0 := cpuTime(), readRuntime()
 	begin := time.Now()
 	close(start)
 	finished.Wait()
-	cpu := cpuTime() - cpu0
+	cpu, rt := cpuTime()-cpu0, runtimeBetween(rt0, readRuntime())
 	runtime.ReadMemStats(&m1)
 	close(release)
 	done.Wait()
@@ -53,7 +53,7 @@ func (r *runner) phase(ctx context.Context, t *target, pair int) (Phase, []time.
 		return Phase{}, nil, nil, err
 	}
 
-	p := Phase{Target: t.name, Pair: pair, Sessions: cfg.Sessions, Connect: connected, Goroutines: goroutines, CPU: cpu}
+	p := Phase{Target: t.name, Pair: pair, Sessions: cfg.Sessions, Connect: connected, Goroutines: goroutines, CPU: cpu, Runtime: rt}
 	var late, drift []time.Duration
 	var last time.Time
 	for i := range tallies {

@@ -84,6 +84,9 @@ type Phase struct {
 	// where the system does not tell.
 	CPU         time.Duration `json:"cpu_ns"`
 	CPUPerEvent float64       `json:"cpu_ns_per_event"`
+	// Runtime is the Go runtime's scheduling latency and garbage
+	// collection during the turns: what lateness comes from in-process.
+	Runtime Runtime `json:"runtime"`
 	// ErrorEvents are error events the server sent; ProtocolErrors are
 	// failures: a frame that is not an event, events out of order, a
 	// dial, read or write that failed, a session that ended early.
@@ -218,7 +221,12 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		var s Phase
 		var connect []float64
+		var schedP99 []float64
 		for _, p := range ps {
+			schedP99 = append(schedP99, float64(p.Runtime.SchedP99))
+			s.Runtime.SchedMax = max(s.Runtime.SchedMax, p.Runtime.SchedMax)
+			s.Runtime.GCPauseMax = max(s.Runtime.GCPauseMax, p.Runtime.GCPauseMax)
+			s.Runtime.GCs += p.Runtime.GCs
 			s.Responses += p.Responses
 			s.Refused += p.Refused
 			s.Cut += p.Cut
@@ -233,6 +241,8 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		fmt.Fprintf(&b, "%-9s %d responses, %d refused, %d cut; %d events; connect %.0f ms (median); %d goroutines; %d error events; %d protocol errors\n",
 			label, s.Responses, s.Refused, s.Cut, s.Events, median(connect), s.Goroutines, s.ErrorEvents, s.ProtocolErrors)
+		fmt.Fprintf(&b, "%-9s runtime: goroutines waited for a thread up to %s (p99 %s, median over phases); %d GCs, longest stop %s\n",
+			"", ms(s.Runtime.SchedMax), ms(time.Duration(median(schedP99))), s.Runtime.GCs, ms(s.Runtime.GCPauseMax))
 		if s.FirstError != "" {
 			fmt.Fprintf(&b, "%-9s first error: %s\n", "", s.FirstError)
 		}
