@@ -8,11 +8,11 @@ import (
 	"github.com/rtmock/rtmock/scenarios"
 )
 
-// BenchmarkStream runs one phase of C sessions doing b.N turns each,
-// against the in-process mock or the baseline alone, so that a CPU profile
-// (go test -bench Stream/rtmock -cpuprofile) shows one side's work. ns/op
-// includes connecting; the MB/s metric is the phase's, from the start of
-// the turns.
+// BenchmarkStream runs one phase of C sessions against the in-process mock
+// or the baseline alone, so that a CPU profile (go test -bench
+// 'Stream/replay/C=100$/rtmock' -cpuprofile cpu.out) shows one side's
+// work. ns/op includes connecting; the metrics are the phase's, from the
+// start of the turns.
 func BenchmarkStream(b *testing.B) {
 	hello, err := scenarios.Builtin("hello")
 	if err != nil {
@@ -25,10 +25,16 @@ func BenchmarkStream(b *testing.B) {
 	sources := []struct {
 		name string
 		opts Options
+		// perTurn is how many b.N one session's turn stands for: the
+		// events of a turn are spread over the sessions so that b.N
+		// stays a count of work, not of wall time.
+		perTurn func(c int) int
 	}{
-		{"default", Options{}},
-		{"hello", Options{Scenario: hello}},
-		{"replay", Options{Cassette: recorded}},
+		{"default", Options{}, func(c int) int { return c / 10 }},
+		{"hello", Options{Scenario: hello}, func(c int) int { return c / 10 }},
+		{"replay", Options{Cassette: recorded}, func(c int) int { return c / 2 }}, // a replay is five responses
+		// A realtime turn lasts 2.2 s whatever C is: b.N counts turns.
+		{"realtime", Options{Pace: scenarios.Pace{Mode: scenarios.PaceRealtime, Factor: 1}}, func(int) int { return 1 }},
 	}
 	for _, src := range sources {
 		for _, c := range []int{1, 100, 1000} {
@@ -36,10 +42,7 @@ func BenchmarkStream(b *testing.B) {
 				b.Run(fmt.Sprintf("%s/C=%d/%s", src.name, c, side), func(b *testing.B) {
 					o := src.opts
 					o.Sessions, o.Pairs, o.IdleSessions = c, 1, -1
-					o.Turns = max(b.N*10/c, 1)
-					if src.opts.Cassette != nil {
-						o.Turns = max(b.N*2/c, 1) // a replay is five responses
-					}
+					o.Turns = max(b.N/max(src.perTurn(c), 1), 1)
 					cfg, err := newConfig(&o)
 					if err != nil {
 						b.Fatal(err)
@@ -68,6 +71,11 @@ func BenchmarkStream(b *testing.B) {
 					}
 					b.ReportMetric(p.MBPerSec, "MB/s")
 					b.ReportMetric(p.AllocsPerEvent, "allocs/event")
+					b.ReportMetric(p.CPUPerEvent/1000, "cpu-µs/event")
+					if l := p.Lateness; l != nil {
+						b.ReportMetric(float64(l.P99)/1e6, "p99-late-ms")
+						b.ReportMetric(float64(l.Max)/1e6, "max-late-ms")
+					}
 					b.ReportMetric(0, "ns/op")
 				})
 			}
