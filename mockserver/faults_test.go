@@ -106,7 +106,11 @@ func TestFaultsOnTheStream(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			srv := startServer(t, &mockserver.Options{Faults: mustFaults(t, tt.faults...), KeepTranscripts: true})
-			c := dial(t, srv, dialects[0])
+			d := dialects[0]
+			if tt.name == "exhausted rate limits" {
+				d = dialects[1] // GA sessions report tokens only
+			}
+			c := dial(t, srv, d)
 			c.next()
 			c.send(`{"type":"response.create"}`)
 			evs, closed := readResponse(c)

@@ -679,18 +679,19 @@ func (s *session) finishResponse(r *response, status, reason string) {
 }
 
 func (s *session) sendRateLimits(r *response) {
-	out := r.outputTokens()
-	limits := []map[string]any{{"name": "requests", "limit": 5000, "remaining": 4999, "reset_seconds": 0.012}}
-	if s.dialect == realtime.GA {
-		limits = limits[:0]
-	}
-	remaining := 20000 - r.inputTokens - out
+	requests, tokens := 4999, 20000-r.inputTokens-r.outputTokens()
 	if s.faults != nil && s.faults.exhausted {
-		limits[0]["remaining"] = 0
-		remaining = 0
+		requests, tokens = 0, 0
 	}
-	limits = append(limits, map[string]any{"name": "tokens", "limit": 20000, "remaining": remaining, "reset_seconds": 0.06})
-	s.emitKind(realtime.KindRateLimitsUpdated, kv{"rate_limits", limits})
+	// Written directly, like the other per-response events. GA sessions
+	// report only tokens, as observed in 2026.
+	b := make(json.RawMessage, 0, 160)
+	b = append(b, '[')
+	if s.dialect == realtime.Preview {
+		b = fmt.Appendf(b, `{"name":"requests","limit":5000,"remaining":%d,"reset_seconds":0.012},`, requests)
+	}
+	b = fmt.Appendf(b, `{"name":"tokens","limit":20000,"remaining":%d,"reset_seconds":0.06}]`, tokens)
+	s.emitKind(realtime.KindRateLimitsUpdated, kv{"rate_limits", b})
 }
 
 func (s *session) estimateInputTokens() int {
