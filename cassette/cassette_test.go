@@ -148,7 +148,7 @@ func TestReaderErrors(t *testing.T) {
 		{"no kind", hdr + `{"t":1,"dir":"client"}` + "\n", "cassette x.jsonl:2: the frame has none of event, text, binary, close, error, http, dropped", nil},
 		{"two kinds", hdr + `{"t":1,"dir":"client","dropped":1,"error":"x"}` + "\n", "cassette x.jsonl:2:43: a frame has exactly one of event, text, binary, close, error, http, dropped; this one has dropped and error", nil},
 		{"bad base64", hdr + `{"t":1,"dir":"client","binary":"!!"}` + "\n", "cassette x.jsonl:2:32: binary: illegal base64 data at input byte 0", nil},
-		{"bad line in the middle", hdr + "{\"t\":1\n" + `{"t":1,"dir":"client","dropped":1}` + "\n", "cassette x.jsonl:2:8: unexpected end of line in object", nil},
+		{"bad line in the middle", hdr + "{\"t\":1\n" + `{"t":1,"dir":"client","dropped":1}` + "\n", "cassette x.jsonl:2:8: unexpected end of input in object", nil},
 		{"data after the frame", hdr + `{"t":1,"dir":"client","dropped":1} x` + "\n", "cassette x.jsonl:2:36: unexpected data after the frame", nil},
 	}
 	for _, tt := range tests {
