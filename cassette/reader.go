@@ -331,6 +331,15 @@ func (r *Reader) parseFrame(line []byte) (Frame, error) {
 				return r.errorf(r.line, s+1, "dropped must be a count >= 0, not %s", v)
 			}
 			f.Code = n
+		case "fault":
+			if err := setKind(KindFault, s); err != nil {
+				return err
+			}
+			d, err := str(nil, v, s, "fault")
+			if err != nil {
+				return err
+			}
+			f.Reason = string(d)
 		}
 		return nil
 	})
@@ -346,7 +355,7 @@ func (r *Reader) parseFrame(line []byte) (Frame, error) {
 	case f.Dir == "":
 		return f, r.errorf(r.line, 0, `the frame has no direction "dir"`)
 	case f.Kind == 0:
-		return f, r.errorf(r.line, 0, "the frame has none of event, text, binary, close, error, http, dropped")
+		return f, r.errorf(r.line, 0, "the frame has none of event, text, binary, close, error, http, dropped, fault")
 	}
 	if f.Kind == KindText {
 		if h, err := realtime.Peek(f.Data); err == nil {
