@@ -19,8 +19,18 @@
 //	ratelimits:exhausted                            rate_limits.updated reports nothing left
 //
 // Probabilities draw on the session's seeded random source, so a seed
-// reproduces which frames a fault hits. The package imports only the
-// standard library.
+// reproduces which frames a fault hits.
+//
+// # Layers
+//
+// A Fault is only a description. [Fault.Bind] turns it into a [Layer] for
+// one session: a small type per kind (latency.go, drop.go, …) that sits
+// between the session and its transport, sees every server frame on its way
+// out and every client frame on its way in, and may delay, drop, repeat,
+// hold back or rewrite them, or act on the session through its [Env]. The
+// session knows nothing of the kinds: adding a fault is adding a file and a
+// line in the table of binders. The package imports the standard library,
+// cassette (for the one frame type) and realtime.
 package faults
 
 import (
@@ -124,6 +134,9 @@ func (f *Fault) set(k, v string) error {
 		if err != nil {
 			return fmt.Errorf("%q is not a duration (like 250ms or 2s)", v)
 		}
+		if d < 0 {
+			return fmt.Errorf("%q is negative: a fault cannot act before the session starts or take negative time", v)
+		}
 		*dst = d
 		return nil
 	}
@@ -131,6 +144,9 @@ func (f *Fault) set(k, v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil {
 			return fmt.Errorf("%q is not a whole number", v)
+		}
+		if n < 0 {
+			return fmt.Errorf("%q is negative", v)
 		}
 		*dst = n
 		return nil
