@@ -61,7 +61,7 @@ func (h *Handler) Close() {
 			defer wg.Done()
 			// A write blocked on a client that stopped reading holds the
 			// session; the watchdog cuts it, so shutdown never hangs.
-			s.deadline.Store(time.Now().Add(shutdownGrace).UnixNano())
+			s.abortBy.Store(time.Now().Add(shutdownGrace).UnixNano())
 			s.shutdown()
 		}()
 	}
@@ -137,18 +137,32 @@ func (h *Handler) watch() {
 func (h *Handler) sweep(now int64) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	limit := int64(h.cfg.WriteTimeout)
 	for s := range h.sessions {
-		w := s.writing.Load()
-		slow := w != 0 && now-w > limit
-		late := s.deadline.Load() != 0 && now > s.deadline.Load()
-		if slow || late {
-			if slow && !s.slow.Swap(true) {
-				h.cfg.Logger.Info("slow consumer dropped", "session", s.info.N, "write_timeout", h.cfg.WriteTimeout)
-			}
+		if h.stuck(s, now) {
 			s.t.abort()
 		}
 	}
+}
+
+// stuck reports whether a session must be cut now: a write blocked past
+// the write timeout or past the session's expiry (on its own clock), or a
+// shutdown grace period over.
+func (h *Handler) stuck(s *session, now int64) bool {
+	if a := s.abortBy.Load(); a != 0 && now > a {
+		return true
+	}
+	w := s.writing.Load()
+	if w == 0 {
+		return false
+	}
+	if now-w > int64(h.cfg.WriteTimeout) {
+		if !s.slow.Swap(true) {
+			h.cfg.Logger.Info("slow consumer dropped", "session", s.info.N, "write_timeout", h.cfg.WriteTimeout)
+		}
+		return true
+	}
+	e := s.expireBy.Load()
+	return e != 0 && s.clock.Now().UnixNano() > e
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -75,9 +75,13 @@ type session struct {
 	space   *sync.Cond
 	closing sync.WaitGroup // a close handshake in progress
 
-	slow     atomic.Bool  // the watchdog dropped the client for not reading
-	writing  atomic.Int64 // when the send in progress started (UnixNano), 0 when none
-	deadline atomic.Int64 // when the session must be gone whatever it is doing (UnixNano)
+	slow    atomic.Bool  // the watchdog dropped the client for not reading
+	writing atomic.Int64 // when the send in progress started (wall clock, UnixNano), 0 when none
+	// expireBy is when, on the session's clock, a session whose write is
+	// blocked past its expiry is cut (UnixNano; 0: never). abortBy is when,
+	// on the wall clock, a shutting-down session is cut whatever it does.
+	expireBy atomic.Int64
+	abortBy  atomic.Int64
 	waiting  atomic.Int32 // readers waiting for the lock
 }
 
@@ -152,7 +156,7 @@ func (s *session) setID(id string) {
 func (s *session) scheduleExpiry(d time.Duration) {
 	at := s.started.Add(d)
 	s.q.at(at, nil, func() { s.expire(d) })
-	s.deadline.Store(at.Add(expireGrace).UnixNano())
+	s.expireBy.Store(at.Add(expireGrace).UnixNano())
 }
 
 // expireGrace is how long after its expiry a session that cannot send its
