@@ -53,9 +53,10 @@ const (
 	KindError                   // the connection failed without a close frame: Reason says how
 	KindHTTP                    // the server refused the upgrade: Code is the status, Data the body, Header some headers
 	KindDropped                 // Code frames of this direction could not be recorded here
+	KindFault                   // a fault the mock injected fired here: Reason says which (frames of Dir were affected)
 )
 
-var kindNames = [...]string{"", "text", "binary", "close", "error", "http", "dropped"}
+var kindNames = [...]string{"", "text", "binary", "close", "error", "http", "dropped", "fault"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) && k != 0 {

@@ -145,10 +145,10 @@ func TestReaderErrors(t *testing.T) {
 		{"bad direction", hdr + `{"t":0.1,"dir":"sideways","dropped":1}` + "\n", `cassette x.jsonl:2:16: dir must be "client" or "server", not "sideways"`, nil},
 		{"negative time", hdr + `{"t":-1,"dir":"client","dropped":1}` + "\n", "cassette x.jsonl:2:6: t must be a number of seconds >= 0, not -1", nil},
 		{"no time", hdr + `{"dir":"client","dropped":1}` + "\n", `cassette x.jsonl:2: the frame has no time "t"`, nil},
-		{"no kind", hdr + `{"t":1,"dir":"client"}` + "\n", "cassette x.jsonl:2: the frame has none of event, text, binary, close, error, http, dropped", nil},
+		{"no kind", hdr + `{"t":1,"dir":"client"}` + "\n", "cassette x.jsonl:2: the frame has none of event, text, binary, close, error, http, dropped, fault", nil},
 		{"two kinds", hdr + `{"t":1,"dir":"client","dropped":1,"error":"x"}` + "\n", "cassette x.jsonl:2:43: a frame has exactly one of event, text, binary, close, error, http, dropped; this one has dropped and error", nil},
 		{"bad base64", hdr + `{"t":1,"dir":"client","binary":"!!"}` + "\n", "cassette x.jsonl:2:32: binary: illegal base64 data at input byte 0", nil},
-		{"bad line in the middle", hdr + "{\"t\":1\n" + `{"t":1,"dir":"client","dropped":1}` + "\n", "cassette x.jsonl:2:8: unexpected end of line in object", nil},
+		{"bad line in the middle", hdr + "{\"t\":1\n" + `{"t":1,"dir":"client","dropped":1}` + "\n", "cassette x.jsonl:2:8: unexpected end of input in object", nil},
 		{"data after the frame", hdr + `{"t":1,"dir":"client","dropped":1} x` + "\n", "cassette x.jsonl:2:36: unexpected data after the frame", nil},
 	}
 	for _, tt := range tests {

@@ -36,6 +36,7 @@
 //	"http":{"status":401,"headers":{…},"body":"…"}  the server refused the upgrade with this response
 //	"dropped":17                    this many frames in this direction are missing here: the recorder
 //	                                could not write them in time (see the recorder package)
+//	"fault":"drop response.output_audio.delta"  a fault the mock injected fired here (mock transcripts only)
 //
 // Readers ignore members they do not know, so later versions of the
 // recorder can annotate frames without breaking older readers; a frame

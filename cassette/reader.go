@@ -154,7 +154,7 @@ func (r *Reader) errorf(line, col int, format string, args ...any) *ParseError {
 func (r *Reader) errAtOffset(err error) *ParseError {
 	var se *scanError
 	if errors.As(err, &se) {
-		return &ParseError{Path: r.name, Line: r.line, Column: se.off + 1, Err: errors.New(se.msg)}
+		return &ParseError{Path: r.name, Line: r.line, Column: se.Offset + 1, Err: errors.New(se.Msg)}
 	}
 	var pe *ParseError
 	if errors.As(err, &pe) {
@@ -249,8 +249,8 @@ func (r *Reader) parseFrame(line []byte) (Frame, error) {
 	if start >= len(line) || line[start] != '{' {
 		return f, r.errorf(r.line, start+1, "a frame must be a JSON object")
 	}
-	sc := scanner{b: line}
-	end, err := sc.object(start, 1, func(key []byte, s, e int) error {
+	sc := scanner{B: line}
+	end, err := sc.Object(start, func(key []byte, s, e int) error {
 		v := line[s:e]
 		switch string(key) {
 		case "t":
@@ -331,6 +331,15 @@ func (r *Reader) parseFrame(line []byte) (Frame, error) {
 				return r.errorf(r.line, s+1, "dropped must be a count >= 0, not %s", v)
 			}
 			f.Code = n
+		case "fault":
+			if err := setKind(KindFault, s); err != nil {
+				return err
+			}
+			d, err := str(nil, v, s, "fault")
+			if err != nil {
+				return err
+			}
+			f.Reason = string(d)
 		}
 		return nil
 	})
@@ -346,7 +355,7 @@ func (r *Reader) parseFrame(line []byte) (Frame, error) {
 	case f.Dir == "":
 		return f, r.errorf(r.line, 0, `the frame has no direction "dir"`)
 	case f.Kind == 0:
-		return f, r.errorf(r.line, 0, "the frame has none of event, text, binary, close, error, http, dropped")
+		return f, r.errorf(r.line, 0, "the frame has none of event, text, binary, close, error, http, dropped, fault")
 	}
 	if f.Kind == KindText {
 		if h, err := realtime.Peek(f.Data); err == nil {

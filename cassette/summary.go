@@ -136,6 +136,8 @@ func (s *summarizer) add(f *Frame) {
 		s.problem(f, "upgrade refused: HTTP %d: %s", f.Code, f.Data)
 	case KindDropped:
 		s.problem(f, "%d frames were not recorded", f.Code)
+	case KindFault:
+		s.problem(f, "fault injected: %s", f.Reason)
 	}
 }
 

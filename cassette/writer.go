@@ -88,7 +88,7 @@ func (w *Writer) WriteFrame(f Frame) error {
 	if !f.Dir.Valid() {
 		return fmt.Errorf("write cassette frame: direction %q is not client or server", f.Dir)
 	}
-	if f.Kind < KindText || f.Kind > KindDropped {
+	if f.Kind < KindText || f.Kind > KindFault {
 		return fmt.Errorf("write cassette frame: invalid kind %d", f.Kind)
 	}
 	data := f.Data
@@ -205,6 +205,9 @@ func appendFrame(dst []byte, f *Frame, data []byte, asEvent bool) []byte {
 	case KindDropped:
 		dst = append(dst, `,"dropped":`...)
 		dst = strconv.AppendInt(dst, int64(f.Code), 10)
+	case KindFault:
+		dst = append(dst, `,"fault":`...)
+		dst = realtime.AppendJSONString(dst, f.Reason)
 	}
 	return append(dst, "}\n"...)
 }

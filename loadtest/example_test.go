@@ -25,7 +25,7 @@ func Example() {
 	// Output:
 	// default reply: 8 responses, 0 protocol errors
 	// baseline: 8 responses
-	// goroutines per idle session: 2
+	// goroutines per idle session: 1
 }
 
 // Record makes a cassette from the mock itself; every session of a Run

@@ -107,26 +107,7 @@ func recordTurns(ctx context.Context, url string, turns int) error {
 // it back.
 func transcriptCassette(tr *mockserver.Transcript, name string) (*cassette.Cassette, error) {
 	var buf bytes.Buffer
-	w, err := cassette.NewWriter(&buf, cassette.Header{
-		Created: tr.Started, ID: tr.SessionID, Dialect: tr.Dialect, Provider: string(tr.Provider),
-		Endpoint: cassette.Endpoint{Path: tr.Path, Query: tr.Query}, Recorder: "rtmock loadtest.Record",
-	}, nil)
-	if err != nil {
-		return nil, err
-	}
-	for _, f := range tr.Frames {
-		fr := cassette.Frame{T: f.At, Dir: cassette.Server, Kind: cassette.KindText, Data: f.Data}
-		if f.Dir == mockserver.FromClient {
-			fr.Dir = cassette.Client
-		}
-		if f.Binary {
-			fr.Kind = cassette.KindBinary
-		}
-		if err := w.WriteFrame(fr); err != nil {
-			return nil, err
-		}
-	}
-	if err := w.Flush(); err != nil {
+	if err := tr.WriteCassette(&buf, nil); err != nil {
 		return nil, err
 	}
 	return cassette.Parse(&buf, name)

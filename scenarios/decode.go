@@ -1409,7 +1409,7 @@ func (d *decoder) errorSpec(n *yaml.Node, path string) *ErrorSpec {
 	}
 	if !hasMessage {
 		if e.Type == realtime.ServerError {
-			e.Message = realtime.ErrServer("").Message
+			e.Message = realtime.NewServerError("").Message
 		} else {
 			d.errorf(n, path, "only server_error has a default message", "missing required key %q", "message")
 		}

@@ -1,4 +1,4 @@
-package audio
+package realtime
 
 import (
 	"errors"
