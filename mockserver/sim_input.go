@@ -51,7 +51,7 @@ func (m *sim) formatDesc() string {
 
 func (m *sim) onAppend(ev *realtime.ClientEvent) *realtime.Error {
 	raw, _ := ev.Member("audio").Bytes()
-	if base64.StdEncoding.DecodedLen(len(raw)) > maxAppendBytes+3 {
+	if base64.StdEncoding.DecodedLen(len(raw))-padding(raw) > maxAppendBytes {
 		e := realtime.NewInvalidAudioError(m.formatDesc())
 		e.Message = "Invalid 'audio': an append may carry at most 15 MiB of audio."
 		return e

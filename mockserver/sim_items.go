@@ -198,7 +198,7 @@ func (m *sim) decodedAudioLen(path string, b64 []byte, f interface{ BytesPerSamp
 		e.Param = path + ".audio"
 		return e
 	}
-	if base64.StdEncoding.DecodedLen(len(b64)) > maxAppendBytes+3 {
+	if base64.StdEncoding.DecodedLen(len(b64))-padding(b64) > maxAppendBytes {
 		return 0, bad()
 	}
 	b := make([]byte, base64.StdEncoding.DecodedLen(len(b64)))

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/rtmock/rtmock/loadtest"
+	"github.com/rtmock/rtmock/internal/loadtest"
 )
 
 // A small load against an in-process mock, next to the raw baseline: four

@@ -72,9 +72,12 @@ func (s *soakServer) count(outcome string) {
 // on: a default reply behind latency, dropped and duplicated deltas,
 // injected errors, refused upgrades and a dropped socket; the
 // connection-drop, session-expired and server-error scenarios; and clients
-// that drop 10% of their sessions abruptly. It checks that every session is
-// accounted for on both sides, that nothing unexpected happened, that RSS
-// stays flat after warm-up, and that no goroutine outlives the servers.
+// that drop 10% of their sessions abruptly. Beside them, hostile clients
+// stop reading mid-reply or leave keep-alive connections quiet. It checks
+// that every session is accounted for on both sides, that nothing
+// unexpected happened, that the hostile clients are dropped and hung up
+// on, that RSS and open file descriptors stay flat after warm-up, and that
+// no goroutine outlives the servers.
 func TestSoak(t *testing.T) {
 	before := leakcheck.Take()
 	realtime := scenarios.Pace{Mode: scenarios.PaceRealtime, Factor: 1}
@@ -148,11 +151,22 @@ func TestSoak(t *testing.T) {
 	hc := &http.Client{Transport: &http.Transport{}}
 	defer hc.CloseIdleConnections()
 
+	hostile, err := newHostileServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hostile.srv.Close()
+
 	ctx, cancel := context.WithTimeout(context.Background(), soakDuration)
 	defer cancel()
 	samples := make(chan []soakRSS, 1)
 	go func() { samples <- sampleRSS(ctx) }()
 	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		hostile.run(ctx)
+	}()
 	for w := range soakWorkers {
 		wg.Add(1)
 		go func() {
@@ -203,11 +217,19 @@ func TestSoak(t *testing.T) {
 		s.mu.Unlock()
 	}
 	t.Logf("%d sessions in %v with %d workers", total, soakDuration, soakWorkers)
+	t.Logf("hostile: %d sessions that stopped reading (%d dropped by the watchdog, %d ended), %d idle keep-alive connections closed by the server, %d left open",
+		hostile.opened.Load(), hostile.slow.Load(), hostile.ended.Load(), hostile.idle.Load(), hostile.idleOut.Load())
+	if hostile.slow.Load() == 0 || hostile.idle.Load() == 0 {
+		t.Errorf("the hostile clients never got dropped or hung up on")
+	}
+	if hostile.idleOut.Load() > 0 {
+		t.Errorf("%d idle keep-alive connections outlived twice the idle timeout", hostile.idleOut.Load())
+	}
 
 	// RSS is flat after warm-up.
 	var kept []soakRSS
 	for _, r := range rss {
-		t.Logf("RSS at %4.0fs: %6.1f MiB, heap %6.1f MiB, %5d goroutines", r.at.Seconds(), float64(r.rss)/(1<<20), float64(r.heap)/(1<<20), r.goroutines)
+		t.Logf("RSS at %4.0fs: %6.1f MiB, heap %6.1f MiB, %5d goroutines, %5d fds", r.at.Seconds(), float64(r.rss)/(1<<20), float64(r.heap)/(1<<20), r.goroutines, r.fds)
 		if r.at >= soakWarmUp {
 			kept = append(kept, r)
 		}
@@ -223,10 +245,16 @@ func TestSoak(t *testing.T) {
 		}
 		t.Logf("RSS after warm-up: first two samples %.1f MiB, last two %.1f MiB (bound %.1f MiB)",
 			first/(1<<20), last/(1<<20), (first*soakRSSGrowth+soakRSSSlack)/(1<<20))
+		firstFDs := (kept[0].fds + kept[1].fds) / 2
+		lastFDs := (kept[len(kept)-2].fds + kept[len(kept)-1].fds) / 2
+		if lastFDs > firstFDs+firstFDs/4+64 {
+			t.Errorf("open file descriptors grew from %d to %d after warm-up", firstFDs, lastFDs)
+		}
 	}
 
 	// Nothing outlives the servers.
 	closeServers()
+	hostile.srv.Close()
 	hc.CloseIdleConnections()
 	if leaked := before.Check(leakcheck.Wait); len(leaked) > 0 {
 		t.Errorf("%d goroutines outlived the soak, the first:\n%s", len(leaked), leaked[0])
@@ -311,6 +339,7 @@ type soakRSS struct {
 	rss        int64
 	heap       uint64
 	goroutines int
+	fds        int
 }
 
 // sampleRSS reads the process's RSS every soakSample until ctx is done.
@@ -326,7 +355,7 @@ func sampleRSS(ctx context.Context) []soakRSS {
 		case <-tick.C:
 			var m runtime.MemStats
 			runtime.ReadMemStats(&m)
-			out = append(out, soakRSS{at: time.Since(start), rss: procStatus("VmRSS"), heap: m.HeapInuse, goroutines: runtime.NumGoroutine()})
+			out = append(out, soakRSS{at: time.Since(start), rss: procStatus("VmRSS"), heap: m.HeapInuse, goroutines: runtime.NumGoroutine(), fds: openFDs()})
 		}
 	}
 }
