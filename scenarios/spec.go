@@ -445,3 +445,11 @@ var objects = []*object{
 	turnSpec, userSpec, replySpec, audioSpec, functionCallSpec, interruptSpec,
 	errorSpec, faultSpec, expectSpec,
 }
+
+// Voices returns the voices a scenario's session may name: those the live
+// service offers.
+func Voices() []string { return slices.Clone(voices) }
+
+// AudioFormats returns the audio format names a scenario's session accepts:
+// the preview names, then the GA types that mean the same.
+func AudioFormats() []string { return slices.Clone(formatNames) }
