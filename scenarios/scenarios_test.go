@@ -601,8 +601,51 @@ func TestResolve(t *testing.T) {
 		t.Errorf("Resolve(bargein) error = %v", err)
 	}
 	_, err = Resolve("testdata/missing.yaml")
-	if !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("Resolve(missing) error = %v, want not exist", err)
+	if !errors.Is(err, os.ErrNotExist) || strings.Contains(err.Error(), "did you mean") {
+		t.Errorf("Resolve(missing) error = %v, want not exist without a hint", err)
+	}
+	// In a checkout, the built-ins are files too.
+	if sc, err := Resolve("barge-in.yaml"); err != nil || sc.Name != "barge-in" || sc.Source != "barge-in.yaml" {
+		t.Errorf("Resolve(barge-in.yaml) = %v, %v", sc, err)
+	}
+}
+
+// TestResolveMissingBuiltinPath resolves paths that do not exist but name
+// a built-in, as people write them after reading old docs or guessing.
+func TestResolveMissingBuiltinPath(t *testing.T) {
+	t.Parallel()
+	for arg, name := range map[string]string{
+		"scenarios/builtin/barge-in.yaml": "barge-in",
+		"builtin/barge-in.yaml":           "barge-in",
+		"barge-in.yml":                    "barge-in",
+		"./barge-in.yml":                  "barge-in",
+		`testdata\hello.yaml`:             "hello",
+		"testdata/bargein.yaml":           "barge-in",
+	} {
+		_, err := Resolve(arg)
+		if !errors.Is(err, os.ErrNotExist) || !strings.HasSuffix(err.Error(), "; did you mean `"+name+"`?") {
+			t.Errorf("Resolve(%q) error = %v, want one ending in did you mean `%s`?", arg, err, name)
+		}
+	}
+	for arg, want := range map[string]string{"scenarios/builtin/barge-in.yaml": "barge-in", "bargein": "barge-in", "x/no-such-thing-at-all.yaml": ""} {
+		if got := Suggest(arg); got != want {
+			t.Errorf("Suggest(%q) = %q, want %q", arg, got, want)
+		}
+	}
+}
+
+func TestBuiltinFile(t *testing.T) {
+	t.Parallel()
+	data, err := BuiltinFile("barge-in")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := os.ReadFile("barge-in.yaml")
+	if err != nil || !bytes.Equal(data, file) {
+		t.Errorf("BuiltinFile(barge-in) differs from barge-in.yaml: %v", err)
+	}
+	if _, err := BuiltinFile("bargein"); !errors.Is(err, ErrUnknownScenario) || !strings.Contains(err.Error(), `did you mean "barge-in"?`) {
+		t.Errorf("BuiltinFile(bargein) error = %v", err)
 	}
 }
 
@@ -646,7 +689,7 @@ func TestMatcher(t *testing.T) {
 // FuzzParse checks that Parse never panics, that every error has a place,
 // and that what parses survives Marshal and Parse unchanged.
 func FuzzParse(f *testing.F) {
-	for _, glob := range []string{"builtin/*.yaml", "testdata/*.yaml", "testdata/bad/*.yaml"} {
+	for _, glob := range []string{"*.yaml", "testdata/*.yaml", "testdata/bad/*.yaml"} {
 		files, _ := filepath.Glob(glob)
 		for _, file := range files {
 			data, err := os.ReadFile(file)

@@ -231,7 +231,7 @@ func valueSchema(v value) jsonObj {
 const (
 	refBegin      = "<!-- BEGIN GENERATED KEY REFERENCE: edit scenarios/spec.go and run go test ./scenarios -update -->"
 	refEnd        = "<!-- END GENERATED KEY REFERENCE -->"
-	builtinsBegin = "<!-- BEGIN GENERATED BUILT-IN LIST: edit scenarios/builtin/*.yaml and run go test ./scenarios -update -->"
+	builtinsBegin = "<!-- BEGIN GENERATED BUILT-IN LIST: edit scenarios/*.yaml and run go test ./scenarios -update -->"
 	builtinsEnd   = "<!-- END GENERATED BUILT-IN LIST -->"
 )
 

@@ -108,7 +108,7 @@ func TestBuiltinsMatchSchema(t *testing.T) {
 	if !cmp.Equal(topKeys, sortedCopy(scenarioSpec.keys())) || !cmp.Equal(turnKeys, sortedCopy(turnSpec.keys())) {
 		t.Fatalf("schema.json key sets differ from the decoder's table: top %v, turn %v (run go test -update)", topKeys, turnKeys)
 	}
-	files, _ := filepath.Glob("builtin/*.yaml")
+	files, _ := filepath.Glob("*.yaml")
 	files = append(files, "testdata/kitchen-sink.yaml", "testdata/kitchen-sink-2.yaml")
 	for _, path := range files {
 		v := yamlValue(t, path)
