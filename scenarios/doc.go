@@ -32,5 +32,7 @@
 //
 // The reference of every key is docs/scenarios.md; [Schema] returns a JSON
 // Schema of the language for editors. Both are generated from the same table
-// as the decoder's checks.
+// as the decoder's checks (scenarios/internal/spec) by go generate.
 package scenarios
+
+//go:generate go run ./internal/gen

@@ -17,7 +17,7 @@ import (
 	"github.com/rtmock/rtmock/realtime"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files, schema.json and the generated parts of docs/scenarios.md")
+var update = flag.Bool("update", false, "rewrite the golden files of testdata")
 
 // golden compares got with the file at path, or rewrites it with -update.
 func golden(t *testing.T, path string, got []byte) {
@@ -404,6 +404,21 @@ func TestErrors(t *testing.T) {
 			name: "yaml syntax error has a line",
 			in:   "name: x\ndescription: a: b\n",
 			want: `f.yaml:2: invalid YAML: mapping values are not allowed in this context (quote values that contain ": ")`,
+		},
+		{
+			name: "a value that does not decode is not used by later checks",
+			in:   "session:\n  turn_detection: {create_response: yes}\nturns:\n  - when: user_speech\n    reply: {text: hi}\n",
+			want: `f.yaml:2:37: session.turn_detection.create_response: want true or false, got a string (write true)`,
+		},
+		{
+			name: "a tone out of range is not also checked against G.711",
+			in:   "session: {output_audio_format: g711_ulaw}\nturns:\n  - when: response.create\n    reply: {text: hi, audio: {tone: 40kHz}}\n",
+			want: `f.yaml:4:37: turns[0].reply.audio.tone: must be between 20Hz and 11000Hz, got 40kHz`,
+		},
+		{
+			name: "value hints belong to their key",
+			in:   "session:\n  tools: [{type: server, name: a}]\n",
+			want: `f.yaml:2:18: session.tools[0].type: unknown type "server" (one of function)`,
 		},
 		{
 			name: "every error of the file",

@@ -150,7 +150,7 @@ func (d *decoder) validateReply(sc *Scenario, r *Reply, p string) {
 	callIDs := map[string]int{}
 	for i, fc := range r.FunctionCalls {
 		fp := child(p, "function_call")
-		if _, single := d.pos[fp]; !single {
+		if !d.hasPos(fp) {
 			fp = index(child(p, "function_calls"), i)
 		}
 		if len(tools) > 0 && fc.Name != "" && !slices.Contains(tools, fc.Name) {
