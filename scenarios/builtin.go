@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"bytes"
 	"embed"
 	"errors"
 	"fmt"
@@ -30,10 +31,14 @@ func Load(path string) (*Scenario, error) {
 		return nil, fmt.Errorf("load scenario: %w", err)
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
-	if err != nil {
+	var buf bytes.Buffer
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() <= maxFileSize {
+		buf.Grow(int(fi.Size()) + bytes.MinRead) // read once, without growing
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(f, maxFileSize+1)); err != nil {
 		return nil, fmt.Errorf("load scenario %s: %w", path, err)
 	}
+	data := buf.Bytes()
 	if len(data) > maxFileSize {
 		return nil, fmt.Errorf("load scenario %s: larger than %d MiB", path, maxFileSize>>20)
 	}

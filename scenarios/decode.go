@@ -21,23 +21,92 @@ import (
 // error, when not nil, is an [ErrorList] of every problem found, each an
 // [*Error] that tells the line and column.
 func Parse(name string, data []byte) (*Scenario, error) {
-	d := &decoder{file: name, pos: make(map[string]pos), bad: make(map[string]bool)}
+	return parse(name, data, len(data) >= chunkMin, splitMin)
+}
+
+// parse is Parse, reading data in pieces (chunk.go) when inPieces is set
+// and that works, with lists from split bytes on read an item at a time.
+func parse(name string, data []byte, inPieces bool, split int) (*Scenario, error) {
+	if inPieces {
+		d := newDecoder(name, data)
+		if root := d.pieces(data, split); root != nil {
+			sc := d.scenario(root)
+			d.readRest()
+			if !d.abandoned {
+				return d.finish(sc)
+			}
+		}
+	}
+	d := newDecoder(name, data)
 	root := d.parseYAML(data)
 	if root == nil {
 		return nil, d.result()
 	}
-	v, _ := d.object(spec.Scenario, root, "")
-	sc := v.(*Scenario)
-	if sc.Name == "" && !d.failed("name") {
-		base := filepath.Base(name)
-		sc.Name = strings.TrimSuffix(strings.TrimSuffix(base, ".yaml"), ".yml")
-	}
-	sc.Source = name
-	d.validate(sc)
+	return d.finish(d.scenario(root))
+}
+
+func newDecoder(name string, data []byte) *decoder {
+	return &decoder{file: name, data: data, lines: countLines(data),
+		pos: make(map[string]pos), bad: make(map[string]bool), lazy: make(map[*yaml.Node]*lazyList)}
+}
+
+// finish names the scenario and returns it, or the errors found.
+func (d *decoder) finish(sc *Scenario) (*Scenario, error) {
 	if err := d.result(); err != nil {
 		return nil, err
 	}
+	if sc.Name == "" {
+		base := filepath.Base(d.file)
+		sc.Name = strings.TrimSuffix(strings.TrimSuffix(base, ".yaml"), ".yml")
+	}
+	sc.Source = d.file
 	return sc, nil
+}
+
+// scenario decodes the top-level mapping. The lists of turns and of
+// expectations come last, an item at a time: each item is checked as soon
+// as it is decoded, against the session, the default reply and the turns
+// before it, and the positions recorded inside it are dropped then, so
+// that a long file does not keep a position for every value it has.
+func (d *decoder) scenario(root *yaml.Node) *Scenario {
+	b := bindings[spec.Scenario]
+	sc := new(Scenario)
+	entries, _ := d.fields(root, "", spec.Scenario)
+	var turns, expect *entry
+	for i, e := range entries {
+		switch e.f.Key {
+		case "turns":
+			turns = &entries[i]
+		case "expect":
+			expect = &entries[i]
+		default:
+			d.apply(b.keys[e.f.Key], sc, e.f, e.v, e.path)
+		}
+	}
+	v := &validator{d: d, sc: sc, firstRepeat: map[Trigger]int{}, firstConnect: -1}
+	v.defaultReply()
+	if turns != nil {
+		d.applyItems(b.keys["turns"], sc, turns, v.turn)
+	}
+	if expect != nil {
+		d.applyItems(b.keys["expect"], sc, expect, v.expectation)
+	}
+	return sc
+}
+
+// applyItems decodes the items of the list e and gives each to set, then
+// to check with its index and path, and then forgets the positions inside
+// it.
+func (d *decoder) applyItems(set setter, dst any, e *entry, check func(i int, path string)) {
+	item := &spec.Field{Key: e.f.Key, Val: *e.f.Val.Elem}
+	d.scoped = make(map[string]pos)
+	defer func() { d.scoped = nil }()
+	d.list(e.f, e.v, e.path, func(i int, n *yaml.Node, path string) {
+		v, _ := d.value(item, n, path)
+		set(slot{d, n, path}, dst, v)
+		check(i, path)
+		clear(d.scoped)
+	})
 }
 
 // The decoder walks the YAML nodes of a file along the table of the
@@ -52,10 +121,20 @@ type pos struct{ line, col int }
 // decoder walks the YAML nodes of one file and collects errors.
 type decoder struct {
 	file  string
+	data  []byte
 	errs  ErrorList
 	lines int             // lines in the file, to clamp parser positions
 	pos   map[string]pos  // the position of the value at each decoded path
 	bad   map[string]bool // the paths with an error at or inside them
+
+	// scoped, when not nil, holds the positions inside the list item being
+	// decoded instead of pos.
+	scoped map[string]pos
+	// lazy holds the lists of a file read in pieces (chunk.go), by their
+	// placeholder node; abandoned says a piece did not parse and the file
+	// must be read whole.
+	lazy      map[*yaml.Node]*lazyList
+	abandoned bool
 }
 
 func (d *decoder) result() error {
@@ -67,8 +146,9 @@ func (d *decoder) result() error {
 	return d.errs.Err()
 }
 
-// keptErrors bounds the errors kept in memory; the first maxErrors of them
-// in file order are reported.
+// keptErrors bounds the errors kept in memory: once twice as many were
+// found, only the first keptErrors in file order are kept, of which the
+// first maxErrors are reported.
 const keptErrors = 10 * maxErrors
 
 func (d *decoder) add(p pos, path, hint, msg string) {
@@ -89,8 +169,11 @@ func (d *decoder) add(p pos, path, hint, msg string) {
 		q = q[:i]
 	}
 	d.bad[""] = true
-	if len(d.errs) < keptErrors {
-		d.errs = append(d.errs, &Error{File: d.file, Line: p.line, Column: p.col, Path: path, Msg: msg, Hint: hint})
+	d.errs = append(d.errs, &Error{File: d.file, Line: p.line, Column: p.col, Path: path, Msg: msg, Hint: hint})
+	if len(d.errs) >= 2*keptErrors {
+		d.errs.sort()
+		clear(d.errs[keptErrors:])
+		d.errs = d.errs[:keptErrors]
 	}
 }
 
@@ -105,18 +188,33 @@ func nodePos(n *yaml.Node) pos { return pos{n.Line, n.Column} }
 func (d *decoder) failed(path string) bool { return d.bad[path] }
 
 // setPos records where the value at path is.
-func (d *decoder) setPos(path string, n *yaml.Node) { d.pos[path] = nodePos(n) }
+func (d *decoder) setPos(path string, n *yaml.Node) {
+	if d.scoped != nil {
+		d.scoped[path] = nodePos(n)
+		return
+	}
+	d.pos[path] = nodePos(n)
+}
+
+// position returns the recorded position of path.
+func (d *decoder) position(path string) (pos, bool) {
+	if p, ok := d.scoped[path]; ok {
+		return p, true
+	}
+	p, ok := d.pos[path]
+	return p, ok
+}
 
 // hasPos reports whether a value was decoded at path.
 func (d *decoder) hasPos(path string) bool {
-	_, ok := d.pos[path]
+	_, ok := d.position(path)
 	return ok
 }
 
 // at returns the position of path, or of its closest decoded parent.
 func (d *decoder) at(path string) pos {
 	for {
-		if p, ok := d.pos[path]; ok {
+		if p, ok := d.position(path); ok {
 			return p
 		}
 		i := strings.LastIndexAny(path, ".[")
@@ -356,8 +454,20 @@ func (d *decoder) list(f *spec.Field, n *yaml.Node, path string, each func(i int
 		d.typeError(n, path, "a list", hint)
 		return
 	}
-	if len(n.Content) < f.Val.MinItems {
+	l := d.lazy[n]
+	if count := len(n.Content); l == nil && count < f.Val.MinItems {
 		d.errorf(n, path, "", "want at least %d item(s), got none", f.Val.MinItems)
+		return
+	}
+	if l != nil {
+		i := 0
+		d.eachLazy(l, func(item *yaml.Node) bool {
+			p := index(path, i)
+			d.setPos(p, item)
+			each(i, item, p)
+			i++
+			return true
+		})
 		return
 	}
 	for i, item := range n.Content {

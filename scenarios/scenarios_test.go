@@ -702,19 +702,17 @@ func TestMatcher(t *testing.T) {
 }
 
 // FuzzParse checks that Parse never panics, that every error has a place,
-// and that what parses survives Marshal and Parse unchanged.
+// that reading the file in pieces gives what reading it whole does, and
+// that what parses survives Marshal and Parse unchanged.
 func FuzzParse(f *testing.F) {
-	for _, glob := range []string{"*.yaml", "testdata/*.yaml", "testdata/bad/*.yaml"} {
-		files, _ := filepath.Glob(glob)
-		for _, file := range files {
-			data, err := os.ReadFile(file)
-			if err != nil {
-				f.Fatal(err)
-			}
-			f.Add(data)
-		}
+	for _, data := range seedFiles(f) {
+		f.Add(data)
+	}
+	for _, c := range piecesEdgeCases {
+		f.Add([]byte(c.in))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		samePieceWise(t, "fuzz.yaml", data)
 		sc, err := Parse("fuzz.yaml", data)
 		if err != nil {
 			var list ErrorList

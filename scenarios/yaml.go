@@ -21,7 +21,6 @@ var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 // parseYAML parses data into its single document's root node, or records
 // why it cannot.
 func (d *decoder) parseYAML(data []byte) (root *yaml.Node) {
-	d.lines = countLines(data)
 	defer func() {
 		if r := recover(); r != nil {
 			d.add(pos{1, 0}, "", "", fmt.Sprintf("invalid YAML: the parser failed: %v", r))
