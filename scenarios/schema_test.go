@@ -380,3 +380,13 @@ func TestHintsPointHome(t *testing.T) {
 		t.Errorf("hint = %q", h)
 	}
 }
+
+// TestTriggersMatchTable keeps the Trigger constants and the table's
+// values of when the same.
+func TestTriggersMatchTable(t *testing.T) {
+	t.Parallel()
+	got := []string{string(OnConnect), string(OnResponseCreate), string(OnUserSpeech), string(OnItemCreate), string(OnCommit)}
+	if !slices.Equal(got, spec.Triggers) {
+		t.Errorf("Trigger constants %v, table %v", got, spec.Triggers)
+	}
+}
