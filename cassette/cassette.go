@@ -202,6 +202,16 @@ func (c *Cassette) All() iter.Seq2[int, Frame] {
 // was killed), or nil. The frames before it are all there.
 func (c *Cassette) Truncated() *ParseError { return c.truncated }
 
+// Stopped is why the recording stopped early, as its last frame says (see
+// [Writer.Stop]), or "" for a recording that was not stopped.
+func (c *Cassette) Stopped() string {
+	if c.Len() == 0 {
+		return ""
+	}
+	why, _ := StoppedReason(c.Frame(c.Len() - 1))
+	return why
+}
+
 // Save writes the cassette to path atomically: a temporary file in the same
 // directory, fsync, rename. A half-written last line of the original is not
 // carried over. opts may redact or elide as it is written.

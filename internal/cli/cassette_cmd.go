@@ -152,6 +152,9 @@ func cassettePrintSummary(w io.Writer, path string, s *cassette.Summary) {
 			fmt.Fprintf(w, "  %s  %s  %s\n", cassetteSeconds(p.T), p.Dir, p.Message)
 		}
 	}
+	if s.Stopped != "" {
+		fmt.Fprintf(w, "\nwarning: the recording stopped early (%s); the rest of the session is not in the cassette\n", s.Stopped)
+	}
 	if s.Truncated != nil {
 		fmt.Fprintf(w, "\nwarning: %v\n", s.Truncated)
 	}
@@ -182,6 +185,7 @@ type cassetteJSON struct {
 	Binary       int               `json:"binary_frames"`
 	Close        *cassetteClose    `json:"close,omitempty"`
 	Problems     []cassetteProblem `json:"problems"`
+	Stopped      string            `json:"recording_stopped,omitempty"`
 	Warning      string            `json:"warning,omitempty"`
 }
 
@@ -227,6 +231,7 @@ func cassetteSummaryJSON(path string, s *cassette.Summary) cassetteJSON {
 	for _, p := range s.Problems {
 		out.Problems = append(out.Problems, cassetteProblem{AtMs: cassetteMs(p.T), Dir: string(p.Dir), Message: p.Message})
 	}
+	out.Stopped = s.Stopped
 	if s.Truncated != nil {
 		out.Warning = s.Truncated.Error()
 	}

@@ -7,10 +7,12 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/spf13/cobra"
 
+	"github.com/rtmock/rtmock/cassette"
 	"github.com/rtmock/rtmock/recorder"
 )
 
@@ -38,10 +40,13 @@ func TestRecordFlags(t *testing.T) {
 		want recordOptions
 	}{
 		{"defaults", []string{"--upstream", "https://r.openai.azure.com"},
-			recordOptions{upstream: "https://r.openai.azure.com", addr: "127.0.0.1:8081", out: "cassettes", name: recorder.DefaultName, logFormat: "text"}},
+			recordOptions{upstream: "https://r.openai.azure.com", addr: "127.0.0.1:8081", out: "cassettes", name: recorder.DefaultName, logFormat: "text",
+				idleTimeout: 60 * time.Second, maxHeader: 64 << 10, maxMessage: cassette.MaxFrameSize, queueBytes: 16 << 20}},
 		{"every flag", []string{"--upstream", "http://127.0.0.1:9", "--addr", ":0", "--out", "rec", "--name", "{{.Seq}}.jsonl",
-			"--redact", "a", "--redact", "b,c", "--elide-audio", "--log-format", "json"},
-			recordOptions{upstream: "http://127.0.0.1:9", addr: ":0", out: "rec", name: "{{.Seq}}.jsonl", redact: []string{"a", "b,c"}, elideAudio: true, logFormat: "json"}},
+			"--redact", "a", "--redact", "b,c", "--elide-audio", "--log-format", "json", "-v", "--allow-host", "rec.internal", "--allow-host", "*.lan",
+			"--idle-timeout", "5s", "--max-header-bytes", "8192", "--max-message-bytes", "1048576", "--queue-bytes", "1024"},
+			recordOptions{upstream: "http://127.0.0.1:9", addr: ":0", out: "rec", name: "{{.Seq}}.jsonl", redact: []string{"a", "b,c"}, elideAudio: true, logFormat: "json",
+				verbose: true, allowHosts: []string{"rec.internal", "*.lan"}, idleTimeout: 5 * time.Second, maxHeader: 8192, maxMessage: 1 << 20, queueBytes: 1024}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
