@@ -138,7 +138,7 @@ func (e *ParseError) Unwrap() error { return e.Err }
 type Cassette struct {
 	path      string
 	header    Header
-	frames    []Frame
+	frames    *frameStore // compact: see store.go
 	truncated *ParseError
 }
 
@@ -158,7 +158,7 @@ func Parse(r io.Reader, name string) (*Cassette, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Cassette{path: name, header: rd.Header()}
+	c := &Cassette{path: name, header: rd.Header(), frames: newFrameStore()}
 	for {
 		f, err := rd.Next()
 		if err == io.EOF {
@@ -167,11 +167,10 @@ func Parse(r io.Reader, name string) (*Cassette, error) {
 		if err != nil {
 			return nil, err
 		}
-		f.Data = slices.Clone(f.Data)
-		c.frames = append(c.frames, f)
+		c.frames.add(f)
 	}
+	c.frames.done()
 	c.truncated = rd.Truncated()
-	c.frames = slices.Clip(c.frames)
 	return c, nil
 }
 
@@ -182,16 +181,16 @@ func (c *Cassette) Path() string { return c.path }
 func (c *Cassette) Header() Header { return c.header.clone() }
 
 // Len is the number of frames.
-func (c *Cassette) Len() int { return len(c.frames) }
+func (c *Cassette) Len() int { return c.frames.len() }
 
 // Frame returns frame i (0-based). Its Data is shared: do not modify it.
-func (c *Cassette) Frame(i int) Frame { return c.frames[i] }
+func (c *Cassette) Frame(i int) Frame { return c.frames.frame(i) }
 
 // All yields the frames in order with their indexes.
 func (c *Cassette) All() iter.Seq2[int, Frame] {
 	return func(yield func(int, Frame) bool) {
-		for i, f := range c.frames {
-			if !yield(i, f) {
+		for i := range c.frames.len() {
+			if !yield(i, c.frames.frame(i)) {
 				return
 			}
 		}
@@ -221,7 +220,7 @@ func (c *Cassette) Save(path string, opts *WriterOptions) error {
 		if err != nil {
 			return err
 		}
-		for _, fr := range c.frames {
+		for _, fr := range c.All() {
 			if err := w.WriteFrame(fr); err != nil {
 				return err
 			}

@@ -58,7 +58,7 @@ type Problem struct {
 // Summarize summarizes a loaded cassette.
 func Summarize(c *Cassette) *Summary {
 	s := newSummarizer(c.header)
-	for _, f := range c.frames {
+	for _, f := range c.All() {
 		s.add(&f)
 	}
 	s.sum.Truncated = c.truncated

@@ -292,11 +292,7 @@ as silence of the same length.`,
 			if !d.Valid() {
 				return usagef("--dir must be server or client, not %q", dir)
 			}
-			c, err := cassette.Load(args[0])
-			if err != nil {
-				return cassetteFailed(cmd, err)
-			}
-			track, err := c.Audio(d)
+			track, err := cassetteReadAudio(args[0], d)
 			if err != nil {
 				return cassetteFailed(cmd, err)
 			}
@@ -315,6 +311,21 @@ as silence of the same length.`,
 	cmd.Flags().StringVar(&out, "out", "", "the WAV file to write (required)")
 	cmd.Flags().StringVar(&dir, "dir", "server", "whose audio: server (the assistant) or client (the user)")
 	return cmd
+}
+
+// cassetteReadAudio streams the file and keeps only the track: the
+// cassette itself is never held in memory.
+func cassetteReadAudio(path string, d cassette.Direction) (*cassette.AudioTrack, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r, err := cassette.NewReader(f, &cassette.ReaderOptions{Name: path})
+	if err != nil {
+		return nil, err
+	}
+	return cassette.ReadAudio(r, d)
 }
 
 func cassetteWriteWAV(path string, track *cassette.AudioTrack) error {
