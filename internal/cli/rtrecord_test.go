@@ -5,6 +5,9 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -189,6 +192,34 @@ func TestRecordBanner(t *testing.T) {
 			if !strings.Contains(b.String(), want) {
 				t.Errorf("banner for %v lacks %q:\n%s", &tt.addr, want, b.String())
 			}
+		}
+	}
+}
+
+// An --out that cannot hold cassettes stops rtrecord before it listens,
+// instead of failing every session with 500.
+func TestRecordFailsAtStartOnABadOut(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	outs := []string{file, filepath.Join(file, "sub")}
+	if runtime.GOOS == "linux" {
+		outs = append(outs, "/proc") // a directory no one, root included, can create files in
+	}
+	for _, out := range outs {
+		var stdout bytes.Buffer
+		cmd := NewRecordCmd()
+		cmd.SetOut(&stdout)
+		cmd.SetErr(&bytes.Buffer{})
+		cmd.SetContext(context.Background())
+		err := recordRun(cmd, &recordOptions{upstream: "http://127.0.0.1:9", addr: "127.0.0.1:0", logFormat: "text", out: out})
+		if err == nil || !strings.Contains(err.Error(), "cassette directory") || !strings.Contains(err.Error(), filepath.Base(strings.TrimSuffix(out, "/sub"))) {
+			t.Errorf("--out %s: %v, want an error about the cassette directory", out, err)
+		}
+		if strings.Contains(stdout.String(), "listening") {
+			t.Errorf("--out %s: rtrecord listened first:\n%s", out, stdout.String())
 		}
 	}
 }
