@@ -55,7 +55,11 @@ type Options struct {
 	// It must give a plain file name. "" means DefaultName.
 	Name string
 
-	// Redact lists more secret values to scrub from cassettes and logs.
+	// Redact lists secret values to replace with [REDACTED] everywhere in
+	// cassettes and logs, the conversation included (a password a user
+	// speaks or types, say). Credentials need not be listed: they are
+	// scrubbed where they stand (see package doc). A value short or plain
+	// enough to change ordinary text is still replaced; New logs a warning.
 	Redact []string
 
 	// ElideAudio records audio as markers that keep its format and size

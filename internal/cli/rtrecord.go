@@ -207,7 +207,6 @@ func recordFallbackAuth(opts *recorder.Options, upstream string, getenv func(str
 	case host == "api.openai.com":
 		if key := getenv("OPENAI_API_KEY"); key != "" {
 			opts.TokenSource = recorder.TokenFunc(func(context.Context) (string, error) { return key, nil })
-			opts.Redact = append(opts.Redact, key)
 			return "OPENAI_API_KEY"
 		}
 	case getenv("AZURE_OPENAI_API_KEY") != "":

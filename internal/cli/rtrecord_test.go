@@ -155,8 +155,10 @@ func TestRecordFallbackAuth(t *testing.T) {
 				if err != nil || tok != tt.token {
 					t.Errorf("token %q, %v; want %q", tok, err, tt.token)
 				}
-				if !strings.Contains(strings.Join(opts.Redact, " "), tt.token) {
-					t.Errorf("the token is not in Redact: %v", opts.Redact)
+				// A credential is scrubbed where it stands; Redact would
+				// search the conversation for it too.
+				if len(opts.Redact) != 0 {
+					t.Errorf("the token is in Redact: %v", opts.Redact)
 				}
 			}
 			if (opts.TokenSource != nil) != (tt.token != "" || strings.Contains(tt.want, "Entra")) {
