@@ -129,7 +129,8 @@ func TestNoSecretReachesDiskOrLogs(t *testing.T) {
 	}
 
 	// A refused upgrade whose body repeats the key.
-	refusing := refusingUpstream(t, 401, map[string]string{"Content-Type": "application/json"},
+	challenge := `Bearer error="invalid_token", error_description="unknown key ` + secretHeaderKey + `"`
+	refusing := refusingUpstream(t, 401, map[string]string{"Content-Type": "application/json", "WWW-Authenticate": challenge},
 		`{"error":{"message":"Access denied for key `+secretHeaderKey+`"}}`)
 	dirRefused := t.TempDir()
 	recRefused, urlRefused := startRecorder(t, &Options{Upstream: refusing.srv.URL, Dir: dirRefused, Logger: jsonLogger(&logs)})
@@ -137,6 +138,11 @@ func TestNoSecretReachesDiskOrLogs(t *testing.T) {
 		&websocket.DialOptions{HTTPHeader: http.Header{"api-key": {secretHeaderKey}}})
 	if err == nil || resp.StatusCode != 401 {
 		t.Fatalf("refused dial = %v, %v", resp, err)
+	}
+	// The client gets the upstream's answer as it came; only the cassette
+	// and the log are scrubbed.
+	if got := resp.Header.Get("WWW-Authenticate"); got != challenge {
+		t.Errorf("client got WWW-Authenticate %q, want the upstream's %q", got, challenge)
 	}
 
 	for _, rec := range []*Recorder{recEntra, recKey, recRefused} {

@@ -361,9 +361,11 @@ func (s *session) record(f cassette.Frame) {
 		f.Reason = s.diag.RedactString(f.Reason)
 	case cassette.KindHTTP:
 		f.Data = s.diag.Redact(f.Data)
+		h := make(map[string]string, len(f.Header)) // the caller's map goes to the client as it came
 		for k, v := range f.Header {
-			f.Header[k] = s.diag.RedactString(v)
+			h[k] = s.diag.RedactString(v)
 		}
+		f.Header = h
 	}
 	s.q.push(f)
 }
