@@ -84,7 +84,7 @@ func (s *Server) TLSURL() string {
 }
 
 // CertPEM is the PEM of the self-signed certificate the server presents to
-// TLS clients (a CA certificate for localhost, 127.0.0.1 and ::1).
+// TLS clients (a leaf certificate for localhost, 127.0.0.1 and ::1; see WriteCertFile).
 func (s *Server) CertPEM() []byte { return s.certPEM }
 
 // Addr is the address the server listens on.
