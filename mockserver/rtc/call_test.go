@@ -38,7 +38,9 @@ func newRig(t *testing.T, opts *rtc.Options, standIn *rtctest.Options) *rig {
 	if opts != nil {
 		o = *opts
 	}
-	o.NewSession = r.factory.NewSession
+	if o.NewSession == nil {
+		o.NewSession = r.factory.NewSession
+	}
 	o.Clock = r.clock
 	if o.APIKey == "" {
 		o.APIKey = testKey

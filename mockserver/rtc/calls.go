@@ -211,6 +211,7 @@ func (c *call) drainRTCP(sender *webrtc.RTPSender) {
 
 // abort undoes a call that was never started.
 func (c *call) abort() {
+	c.endOnce.Do(func() {}) // closing the peer connection must not start a teardown
 	c.mu.Lock()
 	c.ended = true
 	c.mu.Unlock()

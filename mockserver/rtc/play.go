@@ -25,7 +25,7 @@ type player struct {
 
 	mu      sync.Mutex
 	queue   []chunk
-	ended   map[string]bool      // responses whose EndAudio came
+	ended   map[string]time.Time // responses whose EndAudio came, and when
 	dropped map[string]bool      // responses cleared: their later audio is dropped
 	started map[string]bool      // responses whose PlaybackStarted went out
 	lastEnd map[string]time.Time // when each started response's sent audio ends
@@ -50,6 +50,7 @@ type player struct {
 type chunk struct {
 	responseID, itemID string
 	pcm                []byte
+	at                 time.Time // when PlayAudio queued it
 }
 
 type current struct {
@@ -83,7 +84,7 @@ func newPlayer(c *call) (*player, error) {
 	return &player{
 		c:       c,
 		wake:    make(chan struct{}, 1),
-		ended:   map[string]bool{},
+		ended:   map[string]time.Time{},
 		dropped: map[string]bool{},
 		started: map[string]bool{},
 		lastEnd: map[string]time.Time{},
@@ -107,11 +108,11 @@ func (p *player) play(responseID, itemID string, pcm []byte) {
 		return
 	}
 	p.mu.Lock()
-	if p.dropped[responseID] || p.ended[responseID] {
+	if _, ended := p.ended[responseID]; ended || p.dropped[responseID] {
 		p.mu.Unlock()
 		return
 	}
-	p.queue = append(p.queue, chunk{responseID, itemID, append([]byte(nil), pcm...)})
+	p.queue = append(p.queue, chunk{responseID, itemID, append([]byte(nil), pcm...), p.c.clock.Now()})
 	p.mu.Unlock()
 	p.poke()
 }
@@ -120,14 +121,15 @@ func (p *player) end(responseID string) {
 	p.mu.Lock()
 	defer p.poke()
 	defer p.mu.Unlock()
-	if p.dropped[responseID] || p.ended[responseID] {
+	if _, ended := p.ended[responseID]; ended || p.dropped[responseID] {
 		return
 	}
-	p.ended[responseID] = true
+	now := p.c.clock.Now()
+	p.ended[responseID] = now
 	if p.started[responseID] && !p.queued(responseID) {
 		// Everything it had went out before EndAudio came.
 		at := p.lastEnd[responseID]
-		if now := p.c.clock.Now(); at.Before(now) {
+		if at.Before(now) {
 			at = now
 		}
 		p.stops = append(p.stops, stop{responseID, at})
@@ -205,10 +207,56 @@ func (p *player) run() {
 
 // step does what is due at now and returns when it next has something to
 // do (ok false: nothing until woken).
+//
+// Pacing goes by slot times, not by when the loop happens to run: a packet
+// is due every 20 ms from the start of a burst, and it can carry only audio
+// that was queued by its slot. So a loop that runs late catches up with the
+// packets it owes, and audio queued after a slot that found the queue dry
+// starts a new burst instead; the outcome depends on the clock alone.
 func (p *player) step(now time.Time) (time.Time, bool) {
 	p.mu.Lock()
+	reports := p.dueStops(now)
+	var out *rtp.Packet
+	var fault RTPFault
+	var f frame
+	var at time.Time
+	if p.streaming && !now.Before(p.next) {
+		if p.takeFrame(&f, p.next) {
+			at = p.next
+			out = p.packet(&f, at, &reports)
+			p.next = p.next.Add(frameDuration)
+		} else {
+			p.streaming = false // the queue was dry at the slot
+		}
+	}
+	if out == nil && !p.streaming {
+		if t, ok := p.readyAt(); ok && !t.After(now) && p.takeFrame(&f, t) {
+			p.restart(t)
+			at = t
+			out = p.packet(&f, at, &reports)
+			p.next = t.Add(frameDuration)
+		}
+	}
+	fault = p.fault
+	deadline, ok := p.deadline()
+	p.mu.Unlock()
+
+	for _, r := range reports {
+		r()
+	}
+	p.flushHeld(now) // held packets due by now were sent before this one
+	if out != nil {
+		p.send(out, f.responseID, at, fault)
+	}
+	if len(p.held) > 0 && (!ok || p.held[0].due.Before(deadline)) {
+		deadline, ok = p.held[0].due, true
+	}
+	return deadline, ok
+}
+
+// dueStops takes the PlaybackStopped reports due by now.
+func (p *player) dueStops(now time.Time) []func() {
 	var reports []func()
-	// PlaybackStopped reports that are due.
 	kept := p.stops[:0]
 	for _, s := range p.stops {
 		if s.at.After(now) {
@@ -225,36 +273,40 @@ func (p *player) step(now time.Time) (time.Time, bool) {
 		delete(p.ended, id)
 	}
 	p.stops = kept
-	// The next packet, if due.
-	var out *rtp.Packet
-	var fault RTPFault
-	var f frame
-	if p.streaming && now.Before(p.next) {
-		// not yet
-	} else if p.takeFrame(&f) {
-		if !p.streaming {
-			p.restart(now)
-		}
-		out = p.packet(&f, now, &reports)
-		fault = p.fault
-		p.next = p.next.Add(frameDuration)
-	} else {
-		p.streaming = false
-	}
-	deadline, ok := p.deadline()
-	p.mu.Unlock()
+	return reports
+}
 
-	for _, r := range reports {
-		r()
+// readyAt returns when a first frame could be made of the queue's head:
+// when enough of its item's audio had been queued, or the item was known
+// to be complete. A burst starts then, however late the loop runs.
+func (p *player) readyAt() (time.Time, bool) {
+	if len(p.queue) == 0 {
+		return time.Time{}, false
 	}
-	if out != nil {
-		p.send(out, f.responseID, now, fault)
+	head := p.queue[0]
+	avail := 0
+	var t time.Time
+	for _, ch := range p.queue {
+		if ch.responseID != head.responseID || ch.itemID != head.itemID {
+			t = ch.at
+			break
+		}
+		if avail += len(ch.pcm); avail >= frameBytes {
+			t = ch.at
+			break
+		}
 	}
-	p.flushHeld(now)
-	if len(p.held) > 0 && (!ok || p.held[0].due.Before(deadline)) {
-		deadline, ok = p.held[0].due, true
+	if t.IsZero() {
+		e, ok := p.ended[head.responseID]
+		if !ok {
+			return time.Time{}, false
+		}
+		t = e
 	}
-	return deadline, ok
+	if t.Before(p.lastSlot) {
+		t = p.lastSlot
+	}
+	return t, true
 }
 
 // restart begins a burst of packets at now, after silence.
@@ -287,18 +339,22 @@ func (p *player) deadline() (time.Time, bool) {
 	return d, ok
 }
 
-// takeFrame takes the next 20 ms frame off the queue. An item's last frame
-// is padded with silence once the item is known to be complete: a later
-// item or response is queued, or its response has ended. It reports false
-// when no full frame can be made yet.
-func (p *player) takeFrame(f *frame) bool {
-	if len(p.queue) == 0 {
+// takeFrame takes the next 20 ms frame off the queue for the slot at, from
+// the audio queued by then. An item's last frame is padded with silence
+// once the item is known to be complete by then: a later item or response
+// was queued, or its response had ended. It reports false when no full
+// frame can be made for the slot.
+func (p *player) takeFrame(f *frame, at time.Time) bool {
+	if len(p.queue) == 0 || p.queue[0].at.After(at) {
 		return false
 	}
 	head := p.queue[0]
 	avail := 0
-	complete := p.ended[head.responseID]
+	complete := p.endedBy(head.responseID, at)
 	for _, ch := range p.queue {
+		if ch.at.After(at) {
+			break
+		}
 		if ch.responseID != head.responseID || ch.itemID != head.itemID {
 			complete = true
 			break
@@ -311,7 +367,7 @@ func (p *player) takeFrame(f *frame) bool {
 	*f = frame{responseID: head.responseID, itemID: head.itemID}
 	for f.n < frameBytes && len(p.queue) > 0 {
 		ch := &p.queue[0]
-		if ch.responseID != head.responseID || ch.itemID != head.itemID {
+		if ch.responseID != head.responseID || ch.itemID != head.itemID || ch.at.After(at) {
 			break
 		}
 		k := copy(f.pcm[f.n:], ch.pcm)
@@ -322,8 +378,14 @@ func (p *player) takeFrame(f *frame) bool {
 			p.queue = p.queue[1:]
 		}
 	}
-	f.lastOfResponse = p.ended[head.responseID] && !p.queued(head.responseID)
+	f.lastOfResponse = p.endedBy(head.responseID, at) && !p.queued(head.responseID)
 	return true
+}
+
+// endedBy reports whether the response's EndAudio came by at.
+func (p *player) endedBy(responseID string, at time.Time) bool {
+	t, ok := p.ended[responseID]
+	return ok && !t.After(at)
 }
 
 // packet encodes a frame into the next RTP packet and does the bookkeeping
