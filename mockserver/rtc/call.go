@@ -64,9 +64,13 @@ func newCall(h *Handler, info CallInfo, filter bool) *call {
 // start binds the call to its Session and starts its goroutines.
 func (c *call) start(s Session) {
 	c.session = s
-	c.wg.Add(2)
-	go c.player.run()
-	go c.watchdog()
+	c.mu.Lock()
+	if !c.ended { // the Session may have closed the call from NewSession
+		c.wg.Add(2)
+		go c.player.run()
+		go c.watchdog()
+	}
+	c.mu.Unlock()
 	go c.runInbox()
 }
 

@@ -82,11 +82,11 @@ func (h *Handler) setUpCall(r *http.Request, rt route, info *CallInfo) (string, 
 		c.abort()
 		return "", "", err
 	}
-	c.start(s)
 	h.mu.Lock()
 	h.calls[c.info.ID] = c
 	closed := h.closed
 	h.mu.Unlock()
+	c.start(s)
 	if closed {
 		c.end(ErrServerClosed, "handler closed")
 	}

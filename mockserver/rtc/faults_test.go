@@ -183,3 +183,27 @@ func TestWebRTCFilter(t *testing.T) {
 		t.Fatal("session events passed the filter")
 	}
 }
+
+// TestSessionClosesAtOnce: a Session that ends its call from NewSession
+// gets Closed(nil), and the call leaves nothing running.
+func TestSessionClosesAtOnce(t *testing.T) {
+	var r *rig
+	r = newRig(t, &rtc.Options{NewSession: func(info *rtc.CallInfo) (rtc.Session, error) {
+		s, err := r.factory.NewSession(info)
+		info.Call.Close("refused after all")
+		return s, err
+	}}, nil)
+	got := do(t, r.srv.URL, request{path: "/v1/realtime/calls", ctype: "application/sdp", body: newClient(t).offer(), headers: bearer(testKey)})
+	if got.status != 201 {
+		t.Fatalf("%d %s", got.status, got.body)
+	}
+	s := mustNext(t, r)
+	select {
+	case <-s.Done():
+	case <-time.After(wait):
+		t.Fatal("the session was not closed")
+	}
+	if err := s.Err(); err != nil {
+		t.Fatalf("Closed(%v), want nil after the Session's own Close", err)
+	}
+}

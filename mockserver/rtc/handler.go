@@ -246,7 +246,7 @@ func credentials(r *http.Request) credential {
 		return credential{value: v, ephemeral: strings.HasPrefix(v, ephemeralPrefix)}
 	}
 	if k := r.Header.Get("api-key"); k != "" {
-		return credential{value: k}
+		return credential{value: k, ephemeral: strings.HasPrefix(k, ephemeralPrefix)}
 	}
 	return credential{}
 }
