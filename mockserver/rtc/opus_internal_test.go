@@ -292,3 +292,51 @@ func without(s []int, drop ...int) []int {
 	}
 	return out
 }
+
+// BenchmarkOpusEncode is the cost of one 20 ms packet of the assistant's
+// audio: 50 of them make a session-second.
+func BenchmarkOpusEncode(b *testing.B) {
+	enc, err := newOpusEncoder()
+	if err != nil {
+		b.Fatal(err)
+	}
+	pcm := sine(440, pcmRate, 1000, 0.5)
+	buf := make([]byte, maxOpusPacket)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		off := (i % 50) * frameSamples
+		if _, err := enc.EncodeInt16(pcm[off:off+frameSamples], buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkOpusDecode is the cost of one 20 ms packet of a browser's
+// microphone (48 kHz VoIP Opus) decoded to the session's 24 kHz.
+func BenchmarkOpusDecode(b *testing.B) {
+	enc, err := gopus.NewEncoder(gopus.EncoderConfig{SampleRate: 48000, Channels: 1, Application: gopus.ApplicationVoIP})
+	if err != nil {
+		b.Fatal(err)
+	}
+	pcm := sine(440, 48000, 1000, 0.5)
+	var pkts [][]byte
+	buf := make([]byte, maxOpusPacket)
+	for off := 0; off+960 <= len(pcm); off += 960 {
+		n, err := enc.EncodeInt16(pcm[off:off+960], buf)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pkts = append(pkts, append([]byte(nil), buf[:n]...))
+	}
+	dec, err := newOpusDecoder()
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := make([]int16, maxDecodedSize)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if _, err := dec.DecodeInt16(pkts[i%len(pkts)], out); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

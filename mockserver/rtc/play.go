@@ -36,15 +36,15 @@ type player struct {
 	streaming bool      // packets go out every 20 ms
 	next      time.Time // when the next packet is due while streaming
 	lastSlot  time.Time // when the last packet went out
+	seq       uint16    // of the next packet
+	ts        uint32    // of the next packet
+	marker    bool      // the next packet starts a burst
 
 	// Owned by run.
-	seq    uint16
-	ts     uint32
-	marker bool
-	enc    *gopus.Encoder
-	pcm    [frameSamples]int16
-	opus   []byte
-	held   []heldPacket // delayed by an RTPFault, by due time
+	enc  *gopus.Encoder
+	pcm  [frameSamples]int16
+	opus []byte
+	held []heldPacket // delayed by an RTPFault, by due time
 }
 
 type chunk struct {
@@ -216,28 +216,30 @@ func (p *player) run() {
 func (p *player) step(now time.Time) (time.Time, bool) {
 	p.mu.Lock()
 	reports := p.dueStops(now)
-	var out *rtp.Packet
-	var fault RTPFault
-	var f frame
-	var at time.Time
+	var (
+		f    frame
+		hdr  rtp.Header
+		at   time.Time
+		sent bool
+	)
 	if p.streaming && !now.Before(p.next) {
 		if p.takeFrame(&f, p.next) {
-			at = p.next
-			out = p.packet(&f, at, &reports)
+			at, sent = p.next, true
+			hdr = p.account(&f, at, &reports)
 			p.next = p.next.Add(frameDuration)
 		} else {
 			p.streaming = false // the queue was dry at the slot
 		}
 	}
-	if out == nil && !p.streaming {
+	if !sent && !p.streaming {
 		if t, ok := p.readyAt(); ok && !t.After(now) && p.takeFrame(&f, t) {
 			p.restart(t)
-			at = t
-			out = p.packet(&f, at, &reports)
+			at, sent = t, true
+			hdr = p.account(&f, at, &reports)
 			p.next = t.Add(frameDuration)
 		}
 	}
-	fault = p.fault
+	fault := p.fault
 	deadline, ok := p.deadline()
 	p.mu.Unlock()
 
@@ -245,8 +247,8 @@ func (p *player) step(now time.Time) (time.Time, bool) {
 		r()
 	}
 	p.flushHeld(now) // held packets due by now were sent before this one
-	if out != nil {
-		p.send(out, f.responseID, at, fault)
+	if sent {
+		p.send(p.encode(&f, hdr), f.responseID, at, fault)
 	}
 	if len(p.held) > 0 && (!ok || p.held[0].due.Before(deadline)) {
 		deadline, ok = p.held[0].due, true
@@ -388,24 +390,34 @@ func (p *player) endedBy(responseID string, at time.Time) bool {
 	return ok && !t.After(at)
 }
 
-// packet encodes a frame into the next RTP packet and does the bookkeeping
-// of its going out at now.
-func (p *player) packet(f *frame, now time.Time, reports *[]func()) *rtp.Packet {
+// account does the bookkeeping of a frame going out at the slot at, and
+// returns the header of its RTP packet.
+func (p *player) account(f *frame, at time.Time, reports *[]func()) rtp.Header {
 	if !p.started[f.responseID] {
 		p.started[f.responseID] = true
 		id := f.responseID
-		*reports = append(*reports, func() { p.c.pushPlayback(true, id, now) })
+		*reports = append(*reports, func() { p.c.pushPlayback(true, id, at) })
 	}
 	if p.cur.responseID != f.responseID || p.cur.itemID != f.itemID {
 		p.cur = current{responseID: f.responseID, itemID: f.itemID}
 	}
 	p.cur.sentBytes += f.n
-	end := now.Add(time.Duration(f.n/2) * time.Second / pcmRate)
+	end := at.Add(time.Duration(f.n/2) * time.Second / pcmRate)
 	p.lastEnd[f.responseID] = end
 	if f.lastOfResponse {
 		p.stops = append(p.stops, stop{f.responseID, end})
 	}
+	hdr := rtp.Header{Version: 2, Marker: p.marker, PayloadType: opusPayload, SequenceNumber: p.seq, Timestamp: p.ts}
+	p.marker = false
+	p.seq++
+	p.ts += frameTicks
+	p.lastSlot = at
+	return hdr
+}
 
+// encode makes the RTP packet of a frame; it runs outside the lock, so
+// PlayAudio and ClearAudio never wait for the codec.
+func (p *player) encode(f *frame, hdr rtp.Header) *rtp.Packet {
 	for i := range p.pcm {
 		p.pcm[i] = int16(binary.LittleEndian.Uint16(f.pcm[2*i:]))
 	}
@@ -414,21 +426,7 @@ func (p *player) packet(f *frame, now time.Time, reports *[]func()) *rtp.Packet 
 		p.c.log.Debug("opus encode", "err", err)
 		n = 0
 	}
-	pkt := &rtp.Packet{
-		Header: rtp.Header{
-			Version:        2,
-			Marker:         p.marker,
-			PayloadType:    opusPayload,
-			SequenceNumber: p.seq,
-			Timestamp:      p.ts,
-		},
-		Payload: append([]byte(nil), p.opus[:n]...),
-	}
-	p.marker = false
-	p.seq++
-	p.ts += frameTicks
-	p.lastSlot = now
-	return pkt
+	return &rtp.Packet{Header: hdr, Payload: append([]byte(nil), p.opus[:n]...)}
 }
 
 // send puts a packet on the wire, through the fault if there is one.
