@@ -27,7 +27,29 @@ const wait = 20 * time.Second
 // manualClock adapts mockserver.ManualClock to rtc.Clock.
 type manualClock struct{ *mockserver.ManualClock }
 
-func (c manualClock) NewTimer(d time.Duration) rtc.Timer { return c.ManualClock.NewTimer(d) }
+func (c manualClock) NewTimer(d time.Duration) rtc.Timer {
+	t := &chanTimer{ch: make(chan time.Time, 1), clock: c.ManualClock}
+	t.t = c.ManualClock.AfterFunc(d, t.fire)
+	return t
+}
+
+// chanTimer is a channel timer on a ManualClock's AfterFunc.
+type chanTimer struct {
+	ch    chan time.Time
+	t     mockserver.Timer
+	clock *mockserver.ManualClock
+}
+
+func (t *chanTimer) fire() {
+	select {
+	case t.ch <- t.clock.Now():
+	default:
+	}
+}
+
+func (t *chanTimer) C() <-chan time.Time   { return t.ch }
+func (t *chanTimer) Stop() bool            { return t.t.Stop() }
+func (t *chanTimer) Reset(d time.Duration) { t.t.Reset(d) }
 
 func newManualClock() manualClock {
 	return manualClock{mockserver.NewManualClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))}
