@@ -90,8 +90,9 @@ type Options struct {
 	// nothing (an Observer or OnSessionEnd sees sessions without keeping
 	// them all in memory).
 	KeepTranscripts bool
-	// OnSessionEnd, when set, is called with each session's transcript,
-	// frames included, when it ends.
+	// OnSessionEnd, when set, is called with each session's transcript when
+	// it ends; its frames are there only with KeepTranscripts (an Observer
+	// sees every frame without keeping them).
 	OnSessionEnd func(*Transcript)
 }
 

@@ -95,7 +95,7 @@ func newSession(h *Handler, hs *handshakeInfo, n int64, t transport) *session {
 	rng := rand.New(rand.NewPCG(uint64(seed), uint64(seed)>>32^0x9e3779b97f4a7c15))
 	s := &session{
 		h: h, cfg: cfg, clock: cfg.Clock, dialect: hs.dialect, hs: hs, ids: ids{rng}, seed: seed, t: t,
-		keep: cfg.KeepTranscripts || cfg.OnSessionEnd != nil,
+		keep: cfg.KeepTranscripts,
 	}
 	s.parser.StrictUTF8 = true
 	s.space = sync.NewCond(&s.mu)
