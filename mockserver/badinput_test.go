@@ -74,6 +74,9 @@ var badInputs = []struct {
 	{name: "a frame over the read limit", send: `{"type":"input_audio_buffer.append","audio":"` + strings.Repeat("A", 2<<20) + `"}`, closeCode: 1009},
 }
 
+// closeMeaning words the close codes of the table (RFC 6455 §7.4.1).
+var closeMeaning = map[int]string{1007: "invalid frame payload data", 1009: "message too big"}
+
 func TestBadInputTable(t *testing.T) {
 	t.Parallel()
 	if len(badInputs) < 25 {
@@ -145,7 +148,7 @@ func TestBadInputDoc(t *testing.T) {
 			answer += ", param `" + tt.param + "`"
 		}
 		if tt.closeCode != 0 {
-			answer = fmt.Sprintf("close %d (message too big); the session ends", tt.closeCode)
+			answer = fmt.Sprintf("close %d (%s); the session ends", tt.closeCode, closeMeaning[tt.closeCode])
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", tt.name, dialect, answer)
 	}
