@@ -71,8 +71,10 @@ type session struct {
 	keep    bool
 	faults  *faultChain // nil without faults
 	closed  bool
-	buf     []byte   // reused for every outgoing frame
-	after   []func() // run once the lock is released
+	buf     []byte         // reused for every outgoing frame
+	out     cassette.Frame // reused for every outgoing frame without faults
+	seen    Observed       // reused for every call of the observer
+	after   []func()       // run once the lock is released
 	space   *sync.Cond
 	closing sync.WaitGroup // a close handshake in progress
 
@@ -196,7 +198,9 @@ func (s *session) runDue() {
 		if st == nil {
 			return
 		}
-		st.fn()
+		fn := st.fn
+		s.q.done(st)
+		fn()
 		if s.waiting.Load() > 0 && !s.closed {
 			s.mu.Unlock()
 			yield()
@@ -347,7 +351,8 @@ func (s *session) observe(f *cassette.Frame, ev *realtime.ClientEvent, k realtim
 		s.tr.Frames = append(s.tr.Frames, c)
 	}
 	if obs := s.cfg.Observer; obs != nil {
-		obs.Frame(&s.info, &Observed{Frame: *f, Client: ev, Kind: k})
+		s.seen = Observed{Frame: *f, Client: ev, Kind: k}
+		obs.Frame(&s.info, &s.seen)
 	}
 }
 
@@ -373,13 +378,16 @@ func (s *session) emit(typ string, members ...kv) {
 }
 
 // write sends a server text frame, through the session's faults if any.
+// Without faults nothing holds the frame past the call, so one frame of
+// the session's is reused for every event.
 func (s *session) write(typ string, b []byte) {
-	f := cassette.Frame{Dir: cassette.Server, Kind: cassette.KindText, Data: b, Type: typ}
 	if s.faults != nil {
-		s.faults.out(&f)
+		f := &cassette.Frame{Dir: cassette.Server, Kind: cassette.KindText, Data: b, Type: typ}
+		s.faults.out(f)
 		return
 	}
-	s.deliver(&f)
+	s.out = cassette.Frame{Dir: cassette.Server, Kind: cassette.KindText, Data: b, Type: typ}
+	s.deliver(&s.out)
 }
 
 // deliver puts a server frame on the wire now.
