@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"github.com/rtmock/rtmock/clock"
+	"github.com/rtmock/rtmock/scenarios"
 	"math/rand/v2"
 	"strconv"
 	"sync"
@@ -60,6 +61,8 @@ type session struct {
 	started time.Time
 	dialect realtime.Dialect
 	hs      *handshakeInfo
+	scn     *scenarios.Scenario // the scenario the session plays, fixed at connect
+	pc      scenarios.Pace
 	ids     ids
 	seed    int64
 	parser  realtime.Parser
@@ -90,13 +93,14 @@ type session struct {
 
 func newSession(h *Handler, hs *handshakeInfo, n int64, t transport) *session {
 	cfg := h.cfg
+	scn := h.Scenario()
 	seed := cfg.Seed + n - 1
-	if cfg.Scenario != nil && cfg.Scenario.Seed != 0 {
-		seed = cfg.Scenario.Seed + n - 1
+	if scn != nil && scn.Seed != 0 {
+		seed = scn.Seed + n - 1
 	}
 	rng := rand.New(rand.NewPCG(uint64(seed), uint64(seed)>>32^0x9e3779b97f4a7c15))
 	s := &session{
-		h: h, cfg: cfg, clock: cfg.Clock, dialect: hs.dialect, hs: hs, ids: ids{rng}, seed: seed, t: t,
+		h: h, cfg: cfg, clock: cfg.Clock, dialect: hs.dialect, hs: hs, scn: scn, ids: ids{rng}, seed: seed, t: t,
 		keep: cfg.KeepTranscripts,
 	}
 	s.parser.StrictUTF8 = true
@@ -106,8 +110,12 @@ func newSession(h *Handler, hs *handshakeInfo, n int64, t transport) *session {
 	s.started = s.clock.Now()
 	s.info = SessionInfo{N: n, Provider: hs.provider, Dialect: hs.dialect, Transport: t.kind(), Path: hs.path,
 		Query: hs.query, Header: hs.header, Subprotocols: hs.offered, Started: s.started}
-	if cfg.Scenario != nil {
-		s.info.Scenario = cfg.Scenario.Name
+	s.pc = cfg.Pace
+	if scn != nil {
+		s.info.Scenario = scn.Name
+		if !cfg.paceGiven {
+			s.pc = defaultPace(scenarios.Pace{}, scn)
+		}
 	}
 	s.tr = &Transcript{ID: n, Provider: hs.provider, Dialect: hs.dialect, Transport: t.kind(), Path: hs.path, Query: hs.query, Started: s.started}
 	if cfg.replay != nil {
@@ -198,8 +206,11 @@ func (s *session) runDue() {
 		if st == nil {
 			return
 		}
-		fn := st.fn
+		fn, at := st.fn, st.at
 		s.q.done(st)
+		if late := s.cfg.OnStepLate; late != nil {
+			late(s.clock.Now().Sub(at))
+		}
 		fn()
 		if s.waiting.Load() > 0 && !s.closed {
 			s.mu.Unlock()
