@@ -101,18 +101,29 @@ func (f Fault) RefusesUpgrade(rng *rand.Rand) (int, bool) {
 	return 0, false
 }
 
-// onNth counts server events of type on; fire is called when the nth goes
-// out.
-type onNth struct {
+// trigger is a fault that fires once: at the fault's At, or after the Nth
+// server event of type On has gone out.
+type trigger struct {
+	pass
 	on    string
 	nth   int
 	count int
+	fire  func()
 }
 
-func (c *onNth) sent(f *cassette.Frame) bool {
-	if c.on == "" || f.Type != c.on {
-		return false
+func newTrigger(f Fault, env Env, fire func()) *trigger {
+	t := &trigger{on: f.On, nth: f.Nth, fire: fire}
+	if f.On == "" {
+		env.At(env.Started().Add(f.At), fire)
 	}
-	c.count++
-	return c.count == c.nth
+	return t
+}
+
+func (t *trigger) Sent(f *cassette.Frame) {
+	if t.on == "" || f.Type != t.on {
+		return
+	}
+	if t.count++; t.count == t.nth {
+		t.fire()
+	}
 }

@@ -69,8 +69,13 @@ var badInputs = []struct {
 	{name: "a cancel with no active response", send: `{"type":"response.cancel","event_id":"e1"}`, code: "response_cancel_not_active"},
 	{name: "a response.create with an unknown field", send: `{"type":"response.create","event_id":"e1","response":{"colour":"red"}}`, code: "unknown_parameter", param: "response.colour"},
 	{name: "a response.create with both GA modalities", ga: true, send: `{"type":"response.create","event_id":"e1","response":{"output_modalities":["audio","text"]}}`, code: "invalid_value", param: "response.output_modalities"},
+	{name: "output_audio_buffer.clear on a WebSocket (it exists only over WebRTC and SIP)", ga: true, send: `{"type":"output_audio_buffer.clear","event_id":"e1"}`, code: "invalid_value", param: "type"},
+	{name: "a text frame that is not UTF-8", send: "{\"type\":\"response.create\",\"event_id\":\"a\xffb\"}", closeCode: 1007},
 	{name: "a frame over the read limit", send: `{"type":"input_audio_buffer.append","audio":"` + strings.Repeat("A", 2<<20) + `"}`, closeCode: 1009},
 }
+
+// closeMeaning words the close codes of the table (RFC 6455 §7.4.1).
+var closeMeaning = map[int]string{1007: "invalid frame payload data", 1009: "message too big"}
 
 func TestBadInputTable(t *testing.T) {
 	t.Parallel()
@@ -143,7 +148,7 @@ func TestBadInputDoc(t *testing.T) {
 			answer += ", param `" + tt.param + "`"
 		}
 		if tt.closeCode != 0 {
-			answer = fmt.Sprintf("close %d (message too big); the session ends", tt.closeCode)
+			answer = fmt.Sprintf("close %d (%s); the session ends", tt.closeCode, closeMeaning[tt.closeCode])
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", tt.name, dialect, answer)
 	}

@@ -25,19 +25,37 @@ type faultChain struct {
 // nil when there are none.
 func bindFaults(s *session) *faultChain {
 	list := append([]faults.Fault(nil), s.cfg.Faults...)
-	if s.cfg.Scenario != nil {
-		list = append(list, s.cfg.Scenario.Faults...)
+	if s.scn != nil {
+		list = append(list, s.scn.Faults...)
 	}
-	c := &faultChain{s: s, rng: rand.New(rand.NewPCG(uint64(s.seed)^0xfa017, uint64(s.seed)>>7))}
+	var c *faultChain
 	for _, f := range list {
-		if l := f.Bind(c); l != nil {
-			c.layers = append(c.layers, l)
+		c = c.with(s, f)
+	}
+	return c
+}
+
+// with binds one more fault to s, creating the chain when c is nil.
+func (c *faultChain) with(s *session, f faults.Fault) *faultChain {
+	if c == nil {
+		c = &faultChain{s: s, rng: rand.New(rand.NewPCG(uint64(s.seed)^0xfa017, uint64(s.seed)>>7))}
+	}
+	l := f.Bind(c)
+	if l == nil {
+		if len(c.layers) == 0 {
+			return nil
 		}
+		return c
 	}
-	if len(c.layers) == 0 {
-		return nil
-	}
-	n := len(c.layers)
+	c.layers = append(c.layers, l)
+	c.link()
+	return c
+}
+
+// link chains the layers: outs[i] passes a frame to layer i, outs[len]
+// delivers it; ins likewise towards the session.
+func (c *faultChain) link() {
+	s, n := c.s, len(c.layers)
 	c.outs = make([]faults.Next, n+1)
 	c.ins = make([]faults.Next, n+1)
 	c.outs[n] = s.deliver
@@ -47,7 +65,6 @@ func bindFaults(s *session) *faultChain {
 		c.outs[i] = func(f *cassette.Frame) { l.Out(f, nextOut) }
 		c.ins[i] = func(f *cassette.Frame) { l.In(f, nextIn) }
 	}
-	return c
 }
 
 func (c *faultChain) out(f *cassette.Frame) { c.outs[0](f) }

@@ -3,6 +3,7 @@ package mockserver
 import (
 	"context"
 	"fmt"
+	"github.com/rtmock/rtmock/scenarios"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -20,8 +21,10 @@ type Handler struct {
 	live   atomic.Int64
 	tones  toneCache
 
+	scn         atomic.Pointer[scenarios.Scenario] // what new sessions play
 	mu          sync.Mutex
 	closed      bool
+	draining    bool
 	sessions    map[*session]struct{}
 	transcripts []*Transcript
 	rng         *rand.Rand // handshake faults; guarded by mu
@@ -34,6 +37,7 @@ func NewHandler(opts *Options) (*Handler, error) {
 	cfg := newConfig(opts)
 	h := &Handler{cfg: cfg, sessions: map[*session]struct{}{}, rng: rand.New(rand.NewPCG(uint64(cfg.Seed), 0x5eed)),
 		stopWatch: make(chan struct{}), watchDone: make(chan struct{})}
+	h.scn.Store(cfg.Scenario)
 	go h.watch()
 	return h, nil
 }
@@ -89,7 +93,7 @@ func (h *Handler) LiveSessions() int { return int(h.live.Load()) }
 func (h *Handler) begin() bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.closed {
+	if h.closed || h.draining {
 		return false
 	}
 	h.wg.Add(1)
@@ -212,10 +216,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // is shutting down or full.
 func (h *Handler) ready(w http.ResponseWriter) {
 	h.mu.Lock()
-	closed := h.closed
+	closed, draining := h.closed, h.draining
 	h.mu.Unlock()
 	w.Header().Set("Content-Type", "text/plain")
 	switch {
+	case draining && !closed:
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, "draining\n")
 	case closed:
 		w.WriteHeader(http.StatusServiceUnavailable)
 		io.WriteString(w, "shutting down\n")

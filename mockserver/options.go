@@ -90,8 +90,13 @@ type Options struct {
 	// nothing (an Observer or OnSessionEnd sees sessions without keeping
 	// them all in memory).
 	KeepTranscripts bool
-	// OnSessionEnd, when set, is called with each session's transcript,
-	// frames included, when it ends.
+	// OnStepLate, when set, is told how late each scheduled step of a
+	// session ran (a delta due at t sent at t+late): the pacing lateness
+	// metrics report. It is called with the session's lock held: be quick.
+	OnStepLate func(late time.Duration)
+	// OnSessionEnd, when set, is called with each session's transcript when
+	// it ends; its frames are there only with KeepTranscripts (an Observer
+	// sees every frame without keeping them).
 	OnSessionEnd func(*Transcript)
 }
 
@@ -143,8 +148,9 @@ func (l Latencies) withDefaults() Latencies {
 // config is Options with every default applied; immutable once built.
 type config struct {
 	Options
-	lat    Latencies
-	replay *replayPlan
+	lat       Latencies
+	replay    *replayPlan
+	paceGiven bool // Options.Pace was set: a scenario's pace does not override it
 }
 
 func newConfig(opts *Options) *config {
@@ -152,6 +158,7 @@ func newConfig(opts *Options) *config {
 	if opts != nil {
 		o = *opts
 	}
+	paceGiven := o.Pace.Mode != scenarios.PaceDefault
 	o.Pace = defaultPace(o.Pace, o.Scenario)
 	if o.Addr == "" {
 		o.Addr = "127.0.0.1:0"
@@ -174,7 +181,7 @@ func newConfig(opts *Options) *config {
 	orDuration(&o.SessionMaxDuration, 60*time.Minute)
 	orDuration(&o.WriteTimeout, 10*time.Second)
 	orDuration(&o.IdleTimeout, 60*time.Second)
-	c := &config{Options: o, lat: o.Latencies.withDefaults()}
+	c := &config{Options: o, lat: o.Latencies.withDefaults(), paceGiven: paceGiven}
 	if o.Cassette != nil {
 		c.replay = newReplayPlan(o.Cassette)
 	}

@@ -50,12 +50,26 @@ type sched struct {
 	timer   clock.Timer
 	armedAt time.Time // when timer is set to fire; zero when stopped
 	fire    func()    // the timer's call
+	free    []*step   // steps done with, for reuse: a response schedules one per delta
 }
 
 // at schedules fn at t, tied to life when not nil.
 func (q *sched) at(t time.Time, life *lifetime, fn func()) {
 	q.seq++
-	heap.Push(&q.steps, &step{at: t, seq: q.seq, life: life, fn: fn})
+	var st *step
+	if n := len(q.free); n > 0 {
+		st, q.free = q.free[n-1], q.free[:n-1]
+	} else {
+		st = new(step)
+	}
+	*st = step{at: t, seq: q.seq, life: life, fn: fn}
+	heap.Push(&q.steps, st)
+}
+
+// done takes back a step that ran or was dropped.
+func (q *sched) done(st *step) {
+	*st = step{}
+	q.free = append(q.free, st)
 }
 
 // next pops the first step due by now that is still alive, or nil.
@@ -65,6 +79,7 @@ func (q *sched) next(now time.Time) *step {
 		if st.life == nil || !st.life.over {
 			return st
 		}
+		q.done(st)
 	}
 	return nil
 }
@@ -72,7 +87,7 @@ func (q *sched) next(now time.Time) *step {
 // rearm sets the timer to the first pending step.
 func (q *sched) rearm(now time.Time) {
 	for len(q.steps) > 0 && q.steps[0].life != nil && q.steps[0].life.over {
-		heap.Pop(&q.steps)
+		q.done(heap.Pop(&q.steps).(*step))
 	}
 	if len(q.steps) == 0 {
 		q.stop()
@@ -101,5 +116,5 @@ func (q *sched) stop() {
 // clear drops every step and stops the timer.
 func (q *sched) clear() {
 	q.stop()
-	q.steps = nil
+	q.steps, q.free = nil, nil
 }

@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"github.com/rtmock/rtmock/clock"
+	"github.com/rtmock/rtmock/scenarios"
 	"math/rand/v2"
 	"strconv"
 	"sync"
@@ -60,6 +61,8 @@ type session struct {
 	started time.Time
 	dialect realtime.Dialect
 	hs      *handshakeInfo
+	scn     *scenarios.Scenario // the scenario the session plays, fixed at connect
+	pc      scenarios.Pace
 	ids     ids
 	seed    int64
 	parser  realtime.Parser
@@ -71,8 +74,10 @@ type session struct {
 	keep    bool
 	faults  *faultChain // nil without faults
 	closed  bool
-	buf     []byte   // reused for every outgoing frame
-	after   []func() // run once the lock is released
+	buf     []byte         // reused for every outgoing frame
+	out     cassette.Frame // reused for every outgoing frame without faults
+	seen    Observed       // reused for every call of the observer
+	after   []func()       // run once the lock is released
 	space   *sync.Cond
 	closing sync.WaitGroup // a close handshake in progress
 
@@ -88,14 +93,15 @@ type session struct {
 
 func newSession(h *Handler, hs *handshakeInfo, n int64, t transport) *session {
 	cfg := h.cfg
+	scn := h.Scenario()
 	seed := cfg.Seed + n - 1
-	if cfg.Scenario != nil && cfg.Scenario.Seed != 0 {
-		seed = cfg.Scenario.Seed + n - 1
+	if scn != nil && scn.Seed != 0 {
+		seed = scn.Seed + n - 1
 	}
 	rng := rand.New(rand.NewPCG(uint64(seed), uint64(seed)>>32^0x9e3779b97f4a7c15))
 	s := &session{
-		h: h, cfg: cfg, clock: cfg.Clock, dialect: hs.dialect, hs: hs, ids: ids{rng}, seed: seed, t: t,
-		keep: cfg.KeepTranscripts || cfg.OnSessionEnd != nil,
+		h: h, cfg: cfg, clock: cfg.Clock, dialect: hs.dialect, hs: hs, scn: scn, ids: ids{rng}, seed: seed, t: t,
+		keep: cfg.KeepTranscripts,
 	}
 	s.parser.StrictUTF8 = true
 	s.space = sync.NewCond(&s.mu)
@@ -104,8 +110,12 @@ func newSession(h *Handler, hs *handshakeInfo, n int64, t transport) *session {
 	s.started = s.clock.Now()
 	s.info = SessionInfo{N: n, Provider: hs.provider, Dialect: hs.dialect, Transport: t.kind(), Path: hs.path,
 		Query: hs.query, Header: hs.header, Subprotocols: hs.offered, Started: s.started}
-	if cfg.Scenario != nil {
-		s.info.Scenario = cfg.Scenario.Name
+	s.pc = cfg.Pace
+	if scn != nil {
+		s.info.Scenario = scn.Name
+		if !cfg.paceGiven {
+			s.pc = defaultPace(scenarios.Pace{}, scn)
+		}
 	}
 	s.tr = &Transcript{ID: n, Provider: hs.provider, Dialect: hs.dialect, Transport: t.kind(), Path: hs.path, Query: hs.query, Started: s.started}
 	if cfg.replay != nil {
@@ -196,7 +206,12 @@ func (s *session) runDue() {
 		if st == nil {
 			return
 		}
-		st.fn()
+		fn, at := st.fn, st.at
+		s.q.done(st)
+		if late := s.cfg.OnStepLate; late != nil {
+			late(s.clock.Now().Sub(at))
+		}
+		fn()
 		if s.waiting.Load() > 0 && !s.closed {
 			s.mu.Unlock()
 			yield()
@@ -347,7 +362,8 @@ func (s *session) observe(f *cassette.Frame, ev *realtime.ClientEvent, k realtim
 		s.tr.Frames = append(s.tr.Frames, c)
 	}
 	if obs := s.cfg.Observer; obs != nil {
-		obs.Frame(&s.info, &Observed{Frame: *f, Client: ev, Kind: k})
+		s.seen = Observed{Frame: *f, Client: ev, Kind: k}
+		obs.Frame(&s.info, &s.seen)
 	}
 }
 
@@ -373,13 +389,16 @@ func (s *session) emit(typ string, members ...kv) {
 }
 
 // write sends a server text frame, through the session's faults if any.
+// Without faults nothing holds the frame past the call, so one frame of
+// the session's is reused for every event.
 func (s *session) write(typ string, b []byte) {
-	f := cassette.Frame{Dir: cassette.Server, Kind: cassette.KindText, Data: b, Type: typ}
 	if s.faults != nil {
-		s.faults.out(&f)
+		f := &cassette.Frame{Dir: cassette.Server, Kind: cassette.KindText, Data: b, Type: typ}
+		s.faults.out(f)
 		return
 	}
-	s.deliver(&f)
+	s.out = cassette.Frame{Dir: cassette.Server, Kind: cassette.KindText, Data: b, Type: typ}
+	s.deliver(&s.out)
 }
 
 // deliver puts a server frame on the wire now.

@@ -14,7 +14,6 @@ import (
 // assistant says and when the simulated user interrupts.
 type sim struct {
 	*session
-	scn  *scenarios.Scenario
 	used []bool
 	conf realtime.SessionConfig
 
@@ -38,7 +37,7 @@ type sim struct {
 }
 
 func newSim(s *session) *sim {
-	m := &sim{session: s, scn: s.cfg.Scenario}
+	m := &sim{session: s}
 	if m.scn != nil {
 		m.used = make([]bool, len(m.scn.Turns))
 	}
@@ -152,4 +151,6 @@ func (s *session) scale(d time.Duration, p scenarios.Pace) time.Duration {
 	return d
 }
 
-func (s *session) pace() scenarios.Pace { return s.cfg.Pace }
+// pace is the session's pace: the server's, or the scenario's when the
+// server was given none.
+func (s *session) pace() scenarios.Pace { return s.pc }

@@ -23,7 +23,7 @@ type Transcript struct {
 	// it, with its time since the upgrade: text and binary frames, frames
 	// a fault dropped (KindDropped), faults that fired (KindFault) and the
 	// close (KindClose, or KindError when the connection dropped without
-	// one). Only with Options.KeepTranscripts, or for OnSessionEnd.
+	// one). Only with Options.KeepTranscripts.
 	Frames []cassette.Frame
 	// CloseCode and CloseReason of the close that ended the session, and who
 	// started it. A connection that dropped without a close frame has code

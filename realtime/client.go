@@ -133,6 +133,16 @@ func (k ClientKind) Spec() *ClientSpec {
 // String is the event type.
 func (k ClientKind) String() string { return k.Spec().Type }
 
+// member is Member for a raw (escaped) name, without allocating.
+func (s *ClientSpec) member(raw []byte) *Member {
+	for i := range s.Members {
+		if string(raw) == s.Members[i].Name {
+			return &s.Members[i]
+		}
+	}
+	return nil
+}
+
 // Member returns the member named name of the spec, or nil.
 func (s *ClientSpec) Member(name string) *Member {
 	for i := range s.Members {

@@ -84,9 +84,13 @@ func withEventID(e *Error, id string) *Error {
 // checkMembers reports the first unknown member in document order, then
 // the first member of the wrong JSON type or missing, in table order.
 func checkMembers(spec *ClientSpec, root Value) *Error {
-	for m := range root.Members() {
-		k := m.KeyString()
-		if k != "type" && k != "event_id" && spec.Member(k) == nil {
+	tape := root.p.tape
+	for i, end := root.i+1, tape[root.i].next; i < end; i = tape[i].next {
+		key := root.p.b[tape[i].keyStart:tape[i].key]
+		if string(key) == "type" || string(key) == "event_id" || spec.member(key) != nil {
+			continue
+		}
+		if k := (Value{p: root.p, i: i}).KeyString(); spec.Member(k) == nil {
 			return NewUnknownParameterError(k)
 		}
 	}

@@ -279,15 +279,50 @@ func (v Value) Len() int {
 }
 
 // Get returns the member key of an object (the last one when a name
-// repeats, as encoding/json keeps), or an absent Value.
+// repeats, as encoding/json keeps), or an absent Value. It walks the tape
+// directly: it is on the path of every event.
 func (v Value) Get(key string) Value {
-	var found Value
-	for m := range v.Members() {
-		if keyEquals(m.Key(), key) {
-			found = m
+	if v.Kind() != JSONObject {
+		return Value{}
+	}
+	found := Value{}
+	tape := v.p.tape
+	for i, end := v.i+1, tape[v.i].next; i < end; i = tape[i].next {
+		n := &tape[i]
+		if keyEquals(v.p.b[n.keyStart:n.key], key) {
+			found = Value{p: v.p, i: i}
 		}
 	}
 	return found
+}
+
+// MemberCount is the number of members of an object; 0 otherwise.
+func (v Value) MemberCount() int {
+	if v.Kind() != JSONObject {
+		return 0
+	}
+	n := 0
+	tape := v.p.tape
+	for i, end := v.i+1, tape[v.i].next; i < end; i = tape[i].next {
+		n++
+	}
+	return n
+}
+
+// MemberAt returns the i-th member of an object in document order, for
+// loops on hot paths (Members allocates its iterator).
+func (v Value) MemberAt(i int) Value {
+	if v.Kind() != JSONObject {
+		return Value{}
+	}
+	tape := v.p.tape
+	for j, end := v.i+1, tape[v.i].next; j < end; j = tape[j].next {
+		if i == 0 {
+			return Value{p: v.p, i: j}
+		}
+		i--
+	}
+	return Value{}
 }
 
 // keyEquals compares a raw member name with a plain one.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/rtmock/rtmock/cassette"
 	"github.com/rtmock/rtmock/faults"
@@ -32,6 +33,10 @@ type serveOptions struct {
 	maxSess   int
 	maxMsg    int64
 	maxCas    int64
+	maxQueued int
+	maxHeader int
+	writeTO   time.Duration
+	idleTO    time.Duration
 }
 
 // newServeCmd returns "rtmock serve". runF replaces the command's action in
@@ -69,6 +74,10 @@ session instead.`,
 	f.IntVar(&opts.maxSess, "max-sessions", 10000, "concurrent sessions; more get HTTP 429")
 	f.Int64Var(&opts.maxMsg, "max-message-bytes", 21<<20, "largest client frame; larger ones close the session with 1009 (the default fits the service's 15 MiB audio appends)")
 	f.Int64Var(&opts.maxCas, "max-cassette-bytes", 1<<30, "largest cassette file serve will load")
+	f.IntVar(&opts.maxQueued, "max-queued-bytes", 32<<20, "client events a session holds while they wait their turn; beyond it the client is not read until they drain")
+	f.IntVar(&opts.maxHeader, "max-header-bytes", 64<<10, "largest request line and headers; larger ones get HTTP 431")
+	f.DurationVar(&opts.writeTO, "write-timeout", 10*time.Second, "drop a client whose write has blocked this long (it stopped reading)")
+	f.DurationVar(&opts.idleTO, "idle-timeout", 60*time.Second, "close keep-alive connections that carry no session after this long")
 	f.BoolVar(&opts.strict, "strict", false, "cassette replay: answer client events that differ from the recording with an error event, and exit 1 at shutdown if any did")
 	f.BoolVar(&opts.noTLS, "no-tls", false, "serve plain ws:// only (by default the port also answers wss:// with a self-signed certificate)")
 	f.StringVar(&opts.caFile, "ca-file", "", "where to write the self-signed certificate for TLS clients, replaced as a whole and removed at exit (default: cert.pem in a new private directory of the temp dir)")
@@ -85,11 +94,12 @@ func serveOpts(cmd *cobra.Command, o *serveOptions) (*mockserver.Options, error)
 	if err != nil {
 		return nil, err
 	}
-	if o.maxSess < 1 || o.maxMsg < 1024 {
-		return nil, usagef("--max-sessions must be at least 1 and --max-message-bytes at least 1024")
+	if o.maxSess < 1 || o.maxMsg < 1024 || o.maxQueued < 1024 || o.maxHeader < 4096 || o.writeTO <= 0 || o.idleTO <= 0 {
+		return nil, usagef("--max-sessions must be at least 1, --max-message-bytes and --max-queued-bytes at least 1024, --max-header-bytes at least 4096, and the timeouts positive")
 	}
 	mo := &mockserver.Options{Addr: o.addr, APIKey: o.apiKey, Seed: o.seed, Logger: log, DisableTLS: o.noTLS, ReplayStrict: o.strict,
-		MaxSessions: o.maxSess, MaxMessageBytes: o.maxMsg}
+		MaxSessions: o.maxSess, MaxMessageBytes: o.maxMsg, MaxQueuedBytes: o.maxQueued, MaxHeaderBytes: o.maxHeader,
+		WriteTimeout: o.writeTO, IdleTimeout: o.idleTO}
 	for _, spec := range o.faults {
 		ft, err := faults.Parse(spec)
 		if err != nil {

@@ -23,9 +23,12 @@ func TestServeFlags(t *testing.T) {
 		want    serveOptions
 		wantErr string
 	}{
-		{args: nil, want: serveOptions{addr: "127.0.0.1:8080", pace: "live", logFormat: "text", maxSess: 10000, maxMsg: 21 << 20, maxCas: 1 << 30}},
-		{args: []string{"barge-in", "--addr", "127.0.0.1:0", "--pace", "4x", "--api-key", "k", "--seed", "7", "--fault", "drop:p=0.5", "--fault", "expire:at=1s"},
-			want: serveOptions{addr: "127.0.0.1:0", pace: "4x", apiKey: "k", seed: 7, logFormat: "text", source: "barge-in", faults: []string{"drop:p=0.5", "expire:at=1s"}, maxSess: 10000, maxMsg: 21 << 20, maxCas: 1 << 30}},
+		{args: nil, want: serveOptions{addr: "127.0.0.1:8080", pace: "live", logFormat: "text", maxSess: 10000, maxMsg: 21 << 20, maxCas: 1 << 30,
+			maxQueued: 32 << 20, maxHeader: 64 << 10, writeTO: 10 * time.Second, idleTO: time.Minute}},
+		{args: []string{"barge-in", "--addr", "127.0.0.1:0", "--pace", "4x", "--api-key", "k", "--seed", "7", "--fault", "drop:p=0.5", "--fault", "expire:at=1s",
+			"--write-timeout", "2s", "--idle-timeout", "5s", "--max-queued-bytes", "4096", "--max-header-bytes", "8192"},
+			want: serveOptions{addr: "127.0.0.1:0", pace: "4x", apiKey: "k", seed: 7, logFormat: "text", source: "barge-in", faults: []string{"drop:p=0.5", "expire:at=1s"}, maxSess: 10000, maxMsg: 21 << 20, maxCas: 1 << 30,
+				maxQueued: 4096, maxHeader: 8192, writeTO: 2 * time.Second, idleTO: 5 * time.Second}},
 		{args: []string{"a", "b"}, wantErr: "accepts at most 1 arg"},
 		{args: []string{"--nope"}, wantErr: "unknown flag"},
 	}
