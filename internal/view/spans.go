@@ -157,7 +157,7 @@ func (b *builder) finish(o Options) {
 			w.T1 = end
 		}
 		for _, it := range b.order {
-			w.Barge = w.Barge || (it.T <= w.T0 && w.T0 < it.T+it.Played/1000)
+			w.Barge = w.Barge || it.playingAt(w.T0)
 		}
 	}
 	b.audio(o.MaxAudio)
@@ -165,12 +165,24 @@ func (b *builder) finish(o Options) {
 	slices.SortStableFunc(m.Findings, func(a, b Finding) int { return cmp.Compare(a.T, b.T) })
 }
 
+// playingAt tells whether the item was being played at t under the
+// playback model: it had started, and either more audio was still to come
+// or less than what had arrived had been played.
+func (it *itemState) playingAt(t float64) bool {
+	return it.T <= t && (t <= it.LastT || (t-it.T)*1000 < it.recvAt(t))
+}
+
 // audio renders the tracks, keeping samples for playback while the budget
 // lasts.
 func (b *builder) audio(budget time.Duration) {
 	left := float64(budget.Milliseconds())
 	omitted := false
+	elided := 0.0
 	keep := func(t *track) bool {
+		elided += t.elidedMs
+		if t.elidedMs >= t.ms() {
+			return false // all silence stand-ins: nothing to hear
+		}
 		ok := left >= t.ms()
 		if ok {
 			left -= t.ms()
@@ -185,6 +197,9 @@ func (b *builder) audio(budget time.Duration) {
 	for _, it := range b.order {
 		it.Track = it.track.model(keep(it.track))
 		b.m.Items = append(b.m.Items, it.Item)
+	}
+	if elided > 0 {
+		b.m.Notes = append(b.m.Notes, fmt.Sprintf("%.0f ms of audio were elided in the file: drawn flat, played as silence", elided))
 	}
 	if omitted {
 		b.m.Notes = append(b.m.Notes, fmt.Sprintf("audio beyond the first %s of this session is drawn but cannot be played (rtmock view --max-audio)", budget))
