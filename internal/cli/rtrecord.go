@@ -101,6 +101,7 @@ SIGINT or SIGTERM closes the sessions (1001) and flushes every cassette.`,
 	f.StringArrayVar(&o.redact, "redact", nil, "a secret value to scrub from cassettes and logs (repeatable)")
 	f.BoolVar(&o.elideAudio, "elide-audio", false, "record audio as size-keeping markers instead of base64")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format on stderr: text or json")
+	addVersion(cmd, "rtrecord")
 	return cmd
 }
 

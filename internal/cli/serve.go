@@ -33,6 +33,7 @@ type serveOptions struct {
 	maxSess   int
 	maxMsg    int64
 	maxCas    int64
+	readyFile string
 }
 
 // newServeCmd returns "rtmock serve". runF replaces the command's action in
@@ -72,6 +73,7 @@ session instead.`,
 	f.Int64Var(&opts.maxCas, "max-cassette-bytes", 1<<30, "largest cassette file serve will load")
 	f.BoolVar(&opts.strict, "strict", false, "cassette replay: answer client events that differ from the recording with an error event, and exit 1 at shutdown if any did")
 	f.BoolVar(&opts.noTLS, "no-tls", false, "serve plain ws:// only (by default the port also answers wss:// with a self-signed certificate)")
+	f.StringVar(&opts.readyFile, "ready-file", "", "once listening, write the server's URL (one line) to `FILE`, which is removed at shutdown: with --addr 127.0.0.1:0, how a script learns the port")
 	f.StringVar(&opts.caFile, "ca-file", "", "where to write the self-signed certificate for TLS clients (default: rtmock-PORT.pem in the temp dir)")
 	return cmd
 }
@@ -169,6 +171,13 @@ func serveRun(cmd *cobra.Command, o *serveOptions) error {
 		}
 	}
 	printBanner(cmd, srv, o, mo, caFile)
+	if o.readyFile != "" {
+		if err := writeFileAtomic(o.readyFile, []byte(srv.URL()+"\n")); err != nil {
+			srv.Close()
+			return fmt.Errorf("write --ready-file: %w", err)
+		}
+		defer os.Remove(o.readyFile)
+	}
 	parent := cmd.Context()
 	if parent == nil {
 		parent = context.Background()

@@ -46,7 +46,7 @@ type reportVerdict struct {
 func (r *ReportRun) Name() string { return fmt.Sprintf("%s [%s]", r.Scenario, r.Dialect) }
 
 // Findings returns the failed rules and expectations of session n
-// (1-based) of the run, in time order.
+// (1-based) of the run, or of all its sessions when n is 0, in time order.
 func (r *ReportRun) Findings(n int) []Finding {
 	var out []Finding
 	for _, v := range slices.Concat(r.Verdicts, r.Expectations) {
@@ -54,7 +54,7 @@ func (r *ReportRun) Findings(n int) []Finding {
 			continue
 		}
 		for _, f := range v.Findings {
-			if max(f.Session, 1) != n {
+			if n > 0 && max(f.Session, 1) != n {
 				continue
 			}
 			out = append(out, Finding{T: f.T, Rule: v.Rule, Severity: v.Severity, Problem: f.Problem, Want: f.Want, Frames: f.Frames})
@@ -147,7 +147,7 @@ func loadReport(path string) ([]*Session, error) {
 			if err != nil {
 				return nil, fmt.Errorf("view: report %s names transcript %s: %w", path, tr, err)
 			}
-			pin(s, &run, i+1)
+			run.Pin(s, i+1)
 			out = append(out, s)
 		}
 	}
@@ -196,17 +196,18 @@ func pinByName(s *Session, r *Report) {
 	for k := range r.Runs {
 		for i, tr := range r.Runs[k].Transcripts {
 			if filepath.Base(tr) == base {
-				pin(s, &r.Runs[k], i+1)
+				r.Runs[k].Pin(s, i+1)
 				return
 			}
 		}
 	}
 }
 
-// pin gives session n of run to s: its name and findings.
-func pin(s *Session, run *ReportRun, n int) {
+// Pin makes s session n (1-based) of the run: it takes the run's name,
+// the findings of that session and the run's problems as notes.
+func (run *ReportRun) Pin(s *Session, n int) {
 	s.Name = run.Name()
-	if len(run.Transcripts) > 1 {
+	if len(run.Transcripts) > 1 || n > 1 {
 		s.Name += fmt.Sprintf(" session %d", n)
 	}
 	s.Findings = append(s.Findings, run.Findings(n)...)
