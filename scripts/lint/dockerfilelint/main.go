@@ -99,67 +99,82 @@ func rules(dt []byte) ([]string, error) {
 	if len(stages) == 0 {
 		return nil, fmt.Errorf("no FROM")
 	}
-	var out []string
-	bad := func(line int, rule, format string, args ...any) {
-		out = append(out, fmt.Sprintf("%d: %s: %s", line, rule, fmt.Sprintf(format, args...)))
-	}
+	var r report
+	r.stages(stages)
+	r.final(stages[len(stages)-1])
+	return r.out, nil
+}
+
+// report gathers problems, each "LINE: RULE: what".
+type report struct{ out []string }
+
+func (r *report) bad(line int, rule, format string, args ...any) {
+	r.out = append(r.out, fmt.Sprintf("%d: %s: %s", line, rule, fmt.Sprintf(format, args...)))
+}
+
+// stages checks every stage: a pinned base image, no ADD.
+func (r *report) stages(stages []instructions.Stage) {
 	names := map[string]bool{}
 	for _, s := range stages {
-		img := s.BaseName
+		img, line := s.BaseName, s.Location[0].Start.Line
 		switch {
-		case img == "scratch" || names[strings.ToLower(img)]:
-		case strings.Contains(img, "@sha256:"):
+		case img == "scratch" || names[strings.ToLower(img)] || strings.Contains(img, "@sha256:"):
 		case strings.Contains(img, "$"):
-			bad(s.Location[0].Start.Line, "PinnedBaseImage", "base image %q is built from a variable; pin it in the file", img)
+			r.bad(line, "PinnedBaseImage", "base image %q is built from a variable; pin it in the file", img)
 		case !versionTag.MatchString(img):
-			bad(s.Location[0].Start.Line, "PinnedBaseImage", "base image %q has no version tag or digest (latest drifts)", img)
+			r.bad(line, "PinnedBaseImage", "base image %q has no version tag or digest (latest drifts)", img)
 		}
 		if s.Name != "" {
 			names[strings.ToLower(s.Name)] = true
 		}
 		for _, c := range s.Commands {
 			if a, ok := c.(*instructions.AddCommand); ok {
-				bad(a.Location()[0].Start.Line, "NoAdd", "ADD %v: use COPY for local files and a pinned download in a build step for remote ones", a.SourcePaths)
+				r.bad(a.Location()[0].Start.Line, "NoAdd", "ADD %v: use COPY for local files and a pinned download in a build step for remote ones", a.SourcePaths)
 			}
 		}
 	}
-	final := stages[len(stages)-1]
-	line := final.Location[0].Start.Line
+}
+
+// final checks the stage that becomes the image: it has no shell, runs as
+// a non-root user, exposes its port and checks its health.
+func (r *report) final(s instructions.Stage) {
 	var user string
 	var expose, health, entry bool
-	for _, c := range final.Commands {
+	for _, c := range s.Commands {
 		switch c := c.(type) {
 		case *instructions.UserCommand:
 			user = c.User
 		case *instructions.ExposeCommand:
 			expose = true
 		case *instructions.HealthCheckCommand:
-			health = len(c.Health.Test) > 0 && c.Health.Test[0] != "NONE"
-			if len(c.Health.Test) > 0 && c.Health.Test[0] == "CMD-SHELL" {
-				bad(c.Location()[0].Start.Line, "HealthcheckExecForm", "the HEALTHCHECK needs a shell; the image has none: use the exec form")
+			test := c.Health.Test
+			health = len(test) > 0 && test[0] != "NONE"
+			if len(test) > 0 && test[0] == "CMD-SHELL" {
+				r.bad(c.Location()[0].Start.Line, "HealthcheckExecForm", "the HEALTHCHECK needs a shell; the image has none: use the exec form")
 			}
 		case *instructions.EntrypointCommand:
 			entry = true
-			if c.PrependShell {
-				bad(c.Location()[0].Start.Line, "ExecForm", "ENTRYPOINT in shell form: the image has no shell")
-			}
+			r.execForm(c.PrependShell, c.Location(), "ENTRYPOINT")
 		case *instructions.CmdCommand:
-			if c.PrependShell {
-				bad(c.Location()[0].Start.Line, "ExecForm", "CMD in shell form: the image has no shell")
-			}
+			r.execForm(c.PrependShell, c.Location(), "CMD")
 		}
 	}
+	line := s.Location[0].Start.Line
 	if u := strings.SplitN(user, ":", 2)[0]; u == "" || u == "0" || u == "root" {
-		bad(line, "NonRootUser", "the final stage runs as root: set USER to a non-root uid")
+		r.bad(line, "NonRootUser", "the final stage runs as root: set USER to a non-root uid")
 	}
-	if !expose {
-		bad(line, "Expose", "the final stage exposes no port")
+	for _, m := range []struct {
+		ok         bool
+		rule, what string
+	}{{expose, "Expose", "exposes no port"}, {health, "Healthcheck", "has no HEALTHCHECK"}, {entry, "Entrypoint", "has no ENTRYPOINT"}} {
+		if !m.ok {
+			r.bad(line, m.rule, "the final stage %s", m.what)
+		}
 	}
-	if !health {
-		bad(line, "Healthcheck", "the final stage has no HEALTHCHECK")
+}
+
+func (r *report) execForm(shell bool, loc []parser.Range, what string) {
+	if shell {
+		r.bad(loc[0].Start.Line, "ExecForm", "%s in shell form: the image has no shell", what)
 	}
-	if !entry {
-		bad(line, "Entrypoint", "the final stage has no ENTRYPOINT")
-	}
-	return out, nil
 }
