@@ -17,7 +17,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rtmock/rtmock/conformance"
 	"github.com/rtmock/rtmock/internal/view"
+	"github.com/rtmock/rtmock/scenarios"
 )
 
 func init() { extraCommands = append(extraCommands, newViewCmd) }
@@ -29,6 +31,8 @@ type viewOptions struct {
 	addr     string
 	noOpen   bool
 	maxAudio time.Duration
+	check    bool
+	scenario string
 }
 
 func newViewCmd() *cobra.Command { return viewNewCmd(nil) }
@@ -57,7 +61,8 @@ Ctrl-C; the URL is the first line of output. With --html it is written as
 one self-contained file, which makes no network request, for CI to keep.`,
 		Example: `  rtmock view cassettes/2026-11-25T10-00-00Z-sess_abc.jsonl
   rtmock view rtmock-conformance/
-  rtmock view --html barge-in.html testdata/cassettes/barge-in.jsonl`,
+  rtmock view --html barge-in.html testdata/cassettes/barge-in.jsonl
+  rtmock view --check --scenario barge-in recorded.jsonl`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usagef("name at least one cassette, report or directory to view")
@@ -77,15 +82,24 @@ one self-contained file, which makes no network request, for CI to keep.`,
 	f.StringVar(&o.addr, "addr", "127.0.0.1:0", "loopback address to serve the page on")
 	f.BoolVar(&o.noOpen, "no-open", false, "print the URL but do not open a browser")
 	f.DurationVar(&o.maxAudio, "max-audio", view.DefaultMaxAudio, "playable audio kept per session (the waveform is always drawn); 0 keeps none")
+	f.BoolVar(&o.check, "check", false, "judge cassettes that carry no findings against the conformance rules, as rtmock conformance check does, and pin the failures")
+	f.StringVar(&o.scenario, "scenario", "", "with --check, also judge the expectations of this scenario (a built-in name or a file)")
 	return cmd
 }
 
-// viewPage loads the sessions and builds the page.
-func viewPage(paths []string, maxAudio time.Duration) (*view.Page, error) {
-	ss, err := view.Load(paths)
+// viewPage loads the sessions, judges them when asked, and builds the
+// page.
+func viewPage(o *viewOptions) (*view.Page, error) {
+	ss, err := view.Load(o.paths)
 	if err != nil {
 		return nil, err
 	}
+	if o.check {
+		if err := viewCheck(ss, o.scenario); err != nil {
+			return nil, err
+		}
+	}
+	maxAudio := o.maxAudio
 	if maxAudio == 0 {
 		maxAudio = -1 // Options: negative keeps none, zero means the default
 	}
@@ -100,8 +114,15 @@ func viewRun(cmd *cobra.Command, o *viewOptions) error {
 	if o.maxAudio < 0 {
 		return usagef("--max-audio must not be negative")
 	}
-	p, err := viewPage(o.paths, o.maxAudio)
+	if o.scenario != "" && !o.check {
+		return usagef("--scenario needs --check")
+	}
+	p, err := viewPage(o)
 	if err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			return err
+		}
 		return cassetteFailed(cmd, err)
 	}
 	if o.html != "" {
@@ -116,6 +137,41 @@ func viewRun(cmd *cobra.Command, o *viewOptions) error {
 		return nil
 	}
 	return viewServe(cmd, o, p)
+}
+
+// viewCheck judges every session read from a file that has no findings
+// yet (a conformance report brings its own), as rtmock conformance check
+// does, and pins what failed.
+func viewCheck(ss []*view.Session, scenario string) error {
+	var sc *scenarios.Scenario
+	if scenario != "" {
+		var err error
+		if sc, err = scenarios.Resolve(scenario); err != nil {
+			return usageError{fmt.Errorf("--scenario: %w", err)}
+		}
+	}
+	for _, s := range ss {
+		if len(s.Findings) > 0 || s.Source == "" {
+			continue
+		}
+		cs, err := conformance.LoadSession(s.Source)
+		if err != nil {
+			return err
+		}
+		if sc != nil {
+			cs.Scenario = sc.Name
+		}
+		var b bytes.Buffer
+		if err := conformance.Judge(filepath.Base(s.Source), sc, nil, cs).WriteJSON(&b); err != nil {
+			return err
+		}
+		r, err := view.ParseReport(b.Bytes(), s.Source)
+		if err != nil {
+			return err
+		}
+		s.Findings = r.Runs[0].Findings(1)
+	}
+	return nil
 }
 
 // viewServe serves the page on loopback until the context ends or SIGINT.

@@ -39,6 +39,8 @@ func TestViewFlags(t *testing.T) {
 		{args: []string{"a.jsonl"}, want: viewOptions{paths: []string{"a.jsonl"}, addr: "127.0.0.1:0", maxAudio: view.DefaultMaxAudio}},
 		{args: []string{"a.jsonl", "dir/", "--html", "out.html", "--no-open", "--max-audio", "1m", "--addr", "127.0.0.1:7000"},
 			want: viewOptions{paths: []string{"a.jsonl", "dir/"}, html: "out.html", noOpen: true, maxAudio: time.Minute, addr: "127.0.0.1:7000"}},
+		{args: []string{"a.jsonl", "--check", "--scenario", "barge-in"},
+			want: viewOptions{paths: []string{"a.jsonl"}, addr: "127.0.0.1:0", maxAudio: view.DefaultMaxAudio, check: true, scenario: "barge-in"}},
 		{args: nil, wantErr: "name at least one"},
 	} {
 		var got *viewOptions
@@ -127,6 +129,39 @@ func TestViewBrokenCassetteNamesItsLine(t *testing.T) {
 	}
 	if code := run(NewRootCmd(), []string{"view", "--addr", "0.0.0.0:0", bargeInCassette}, io.Discard, io.Discard); code != ExitUsage {
 		t.Errorf("a non-loopback --addr: exit %d, want %d", code, ExitUsage)
+	}
+}
+
+// TestViewCheckPinsFailures judges a cassette that fails the barge-in
+// scenario's expectation and a rule, as rtmock conformance check would.
+func TestViewCheckPinsFailures(t *testing.T) {
+	t.Parallel()
+	out := filepath.Join(t.TempDir(), "page.html")
+	cassette := filepath.Join(slowTruncateDir, "barge-in-ga.jsonl")
+	var stderr bytes.Buffer
+	if code := run(NewRootCmd(), []string{"view", "--check", "--scenario", "barge-in", "--html", out, cassette, bargeInCassette}, io.Discard, &stderr); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	html, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss := pageData(t, html)
+	if len(ss) != 2 {
+		t.Fatalf("%d sessions", len(ss))
+	}
+	var rules []string
+	for _, f := range ss[0].Model.Findings {
+		rules = append(rules, f.Rule)
+	}
+	if got := strings.Join(rules, " "); !strings.Contains(got, conformance.RuleBargeInReaction) || !strings.Contains(got, "EXPECT-1") {
+		t.Errorf("the slow truncate is judged %q, want %s and EXPECT-1", got, conformance.RuleBargeInReaction)
+	}
+	if n := len(ss[1].Model.Findings); n != 0 {
+		t.Errorf("the good barge-in got %d findings: %+v", n, ss[1].Model.Findings)
+	}
+	if code := run(NewRootCmd(), []string{"view", "--scenario", "barge-in", "--html", out, cassette}, io.Discard, io.Discard); code != ExitUsage {
+		t.Errorf("--scenario without --check: exit %d, want %d", code, ExitUsage)
 	}
 }
 

@@ -53,9 +53,19 @@ type browser struct {
 
 func newBrowser(t *testing.T) *browser {
 	t.Helper()
+	b := &browser{t: t}
+	b.ctx = startChromium(t, b.listen)
+	return b
+}
+
+// startChromium starts a headless Chromium with a fresh profile, stopped
+// when the test ends, and returns the context of its tab; listen sees
+// every event of the tab. It skips the test when no Chromium is installed.
+func startChromium(tb testing.TB, listen func(any)) context.Context {
+	tb.Helper()
 	path := chromium()
 	if path == "" {
-		t.Skip("no Chromium installed: the page is tested in a real browser (scripts/test installs Debian's chromium with apt; or set RTMOCK_CHROMIUM)")
+		tb.Skip("no Chromium installed: the page is tested in a real browser (scripts/test installs Debian's chromium with apt; or set RTMOCK_CHROMIUM)")
 	}
 	actx, acancel := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(path),
@@ -68,19 +78,21 @@ func newBrowser(t *testing.T) *browser {
 		chromedp.NoFirstRun,
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("mute-audio", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(tb.TempDir()),
 		chromedp.WindowSize(1400, 900),
 	)
-	b := &browser{t: t}
-	ctx, cancel := chromedp.NewContext(actx, chromedp.WithListener(b.listen))
-	t.Cleanup(func() { cancel(); acancel() })
-	tctx, tcancel := context.WithTimeout(ctx, 2*time.Minute)
-	t.Cleanup(tcancel)
-	b.ctx = tctx
-	if err := chromedp.Do(b.ctx); err != nil {
-		t.Fatalf("start %s: %v", path, err)
+	opts := []chromedp.ContextOption{}
+	if listen != nil {
+		opts = append(opts, chromedp.WithListener(listen))
 	}
-	return b
+	ctx, cancel := chromedp.NewContext(actx, opts...)
+	tb.Cleanup(func() { cancel(); acancel() })
+	tctx, tcancel := context.WithTimeout(ctx, 5*time.Minute)
+	tb.Cleanup(tcancel)
+	if err := chromedp.Do(tctx); err != nil {
+		tb.Fatalf("start %s: %v", path, err)
+	}
+	return tctx
 }
 
 func (b *browser) listen(ev any) {

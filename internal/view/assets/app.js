@@ -22,7 +22,7 @@
   const HEIGHT = y + 2;
 
   const st = { i: -1, m: null, t0: 0, t1: 1, sel: null, width: 800 };
-  window.rtmockTimeline = st; // for tests and the curious: the current session and view
+  window.rtmockTimeline = st; // for tests and the curious: the current session and view (st.render redraws)
 
   // ---- helpers ----------------------------------------------------------
   function el(tag, attrs, parent) {
@@ -534,6 +534,7 @@
     if (keys[e.key]) { keys[e.key](); e.preventDefault(); }
   });
   window.addEventListener('resize', render);
+  st.render = render;
 
   sessionList();
   if (data.sessions.length) open(0);
