@@ -190,7 +190,6 @@
         x: x(e.t) - 1.5, width: 3, y: ln.y + (small ? ln.h * 0.45 : 5), height: small ? ln.h * 0.5 - 5 : ln.h - 10,
       }, g);
       title(r, e.t.toFixed(6) + ' s  ' + e.dir + '  ' + (e.type || e.kind));
-      r.addEventListener('click', () => select('event', i));
     });
   }
   // wave draws each part's peaks as a filled band, one point per pixel
@@ -235,7 +234,6 @@
       if (!visible(w.t0, w.t1)) return;
       const r = el('rect', { class: 'vad' + (w.barge ? ' barge' : ''), 'data-vad': k, x: x(w.t0), width: Math.max(2, x(w.t1) - x(w.t0)), y: ln.y + 3, height: ln.h - 6 }, g);
       title(r, 'VAD ' + w.t0.toFixed(3) + '–' + w.t1.toFixed(3) + ' s' + (w.barge ? ' (during assistant audio)' : ''));
-      r.addEventListener('click', () => select('vad', k));
     });
   }
   function output(g) {
@@ -247,7 +245,6 @@
       el('rect', { class: 'item recv', x: x(it.t), width: Math.max(1, x(tEnd) - x(it.t)), y: ln.y + 3, height: ln.h - 6 }, g);
       const r = el('rect', { class: 'item', 'data-item': k, x: x(it.t), width: Math.max(1, x(tPlay) - x(it.t)), y: ln.y + 3, height: ln.h - 6 }, g);
       title(r, it.id + ': ' + it.played.toFixed(0) + ' of ' + it.received.toFixed(0) + ' ms heard');
-      r.addEventListener('click', () => select('item', k));
     });
     const played = [], unplayed = [];
     for (const it of st.m.items) {
@@ -264,7 +261,6 @@
       const w = Math.max(2, x(r.t1) - x(r.t0));
       const b = el('rect', { class: 'resp status-' + status, 'data-resp': k, 'data-status': status, x: x(r.t0), width: w, y: ln.y + 4, height: ln.h - 8, rx: 2 }, g);
       title(b, r.id + ' ' + status + (r.reason ? ' (' + r.reason + ')' : ''));
-      b.addEventListener('click', () => select('response', k));
       if (w > 70) el('text', { class: 'resp-label', x: Math.max(x(r.t0), GUTTER) + 4, y: ln.y + ln.h / 2 + 3.5 }, g).textContent = status + (r.reason ? ' · ' + r.reason : '');
     });
   }
@@ -275,14 +271,12 @@
       el('line', { class: 'trunc-line', x1: xa, x2: xa, y1: c.y + c.h, y2: tr.cut_t >= 0 ? o.y : HEIGHT }, g);
       const a = el('path', { class: 'trunc-at', id: 'trunc-' + k, 'data-trunc': k, 'data-t': tr.t, d: 'M' + (xa - 6) + ' ' + (c.y + 2) + 'h12l-6 9z' }, g);
       title(a, 'truncate at ' + tr.t.toFixed(3) + ' s: audio_end_ms ' + tr.end_ms);
-      a.addEventListener('click', () => select('truncate', k));
       if (tr.cut_t < 0) return;
       const xc = x(tr.cut_t);
       el('line', { class: 'trunc-line', x1: xa, x2: xc, y1: o.y, y2: o.y + 2 }, g);
       el('line', { class: 'trunc-cut-line', x1: xc, x2: xc, y1: o.y + 2, y2: o.y + o.h - 2 }, g);
       const cdot = el('path', { class: 'trunc-cut', id: 'trunc-cut-' + k, 'data-trunc': k, 'data-t': tr.cut_t, d: 'M' + (xc - 5) + ' ' + (o.y + o.h) + 'l5 -8l5 8z' }, g);
       title(cdot, 'cut at ' + tr.end_ms + ' ms of the item (played ' + tr.played_ms.toFixed(0) + ' ms when truncated)');
-      cdot.addEventListener('click', () => select('truncate', k));
       el('text', { class: 'trunc-label', x: xc + 4, y: o.y + 12 }, g).textContent = tr.end_ms + ' ms';
     });
   }
@@ -293,7 +287,6 @@
       el('line', { class: 'fault-line', x1: px, x2: px, y1: ln.y + ln.h, y2: HEIGHT }, g);
       const p = el('path', { class: 'fault', 'data-fault': k, 'data-t': f.t, d: 'M' + (px - 6) + ' ' + (ln.y + ln.h - 3) + 'l6 -11l6 11z' }, g);
       title(p, f.kind + ': ' + f.text);
-      p.addEventListener('click', () => select('fault', k));
     });
   }
   function findings(g) {
@@ -303,13 +296,19 @@
       el('line', { class: 'finding-line ' + sev, x1: px, x2: px, y1: ln.y + 4, y2: HEIGHT }, g);
       const p = el('path', { class: 'finding ' + sev, 'data-finding': k, 'data-t': f.t, d: 'M' + px + ' ' + (ln.y + 3) + 'h9l-3 4l3 4h-9z' }, g);
       title(p, f.rule + ' at ' + f.t.toFixed(3) + ' s: ' + f.problem);
-      p.addEventListener('click', () => select('finding', k));
       el('text', { class: 'finding-label', x: px + 11, y: ln.y + 11 }, g).textContent = f.rule;
     });
   }
 
   // ---- selection and details -----------------------------------------------
   const ATTR = { event: 'data-i', vad: 'data-vad', item: 'data-item', response: 'data-resp', truncate: 'data-trunc', fault: 'data-fault', finding: 'data-finding' };
+  // One click handler for every mark: the element says what it is.
+  svg.addEventListener('click', (e) => {
+    for (const kind in ATTR) {
+      const m = e.target.closest && e.target.closest('[' + ATTR[kind] + ']');
+      if (m && svg.contains(m)) { select(kind, +m.getAttribute(ATTR[kind])); return; }
+    }
+  });
   function mark(sel) {
     for (const e of svg.querySelectorAll('.sel')) e.classList.remove('sel');
     for (const e of svg.querySelectorAll('[' + ATTR[sel.kind] + '="' + sel.k + '"]')) e.classList.add('sel');
