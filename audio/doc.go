@@ -1,7 +1,8 @@
 // Package audio is the sound side of rtmock: the realtime API's audio
 // formats and their arithmetic, G.711 codecs, synthetic audio for assistant
-// responses, server-side voice activity detection, and WAV files. It uses
-// only the standard library.
+// responses, server-side voice activity detection, and WAV files. It imports
+// the standard library and package realtime, whose table of formats it
+// re-exports as [Format].
 //
 // # Formats
 //

@@ -1,166 +1,27 @@
 package audio
 
-import (
-	"errors"
-	"fmt"
-	"strings"
-	"time"
-)
+import "github.com/rtmock/rtmock/realtime"
 
-// Format is a realtime session audio format: the encoding of the bytes a
-// client appends with input_audio_buffer.append and the server sends in audio
-// deltas. The zero Format is PCM16, the session default.
-type Format uint8
+// Format is a session audio format. The table of formats (wire names of
+// both dialects, rates, byte arithmetic) is the protocol's, so it lives in
+// package realtime; this package codes and measures audio in them.
+type Format = realtime.Format
 
+// The formats.
 const (
-	// PCM16 is 16-bit signed little-endian mono PCM at 24 kHz: 2 bytes per
-	// sample, 48 bytes per millisecond. Wire names "pcm16" (preview) and
-	// "audio/pcm" (GA).
-	PCM16 Format = iota
-	// G711ULaw is ITU-T G.711 µ-law at 8 kHz: 1 byte per sample, 8 bytes per
-	// millisecond. Wire names "g711_ulaw" (preview) and "audio/pcmu" (GA).
-	G711ULaw
-	// G711ALaw is ITU-T G.711 A-law at 8 kHz: 1 byte per sample, 8 bytes per
-	// millisecond. Wire names "g711_alaw" (preview) and "audio/pcma" (GA).
-	G711ALaw
+	PCM16    = realtime.PCM16    // 16-bit LE mono PCM at 24 kHz, 48 bytes/ms
+	G711ULaw = realtime.G711ULaw // G.711 µ-law at 8 kHz, 8 bytes/ms
+	G711ALaw = realtime.G711ALaw // G.711 A-law at 8 kHz, 8 bytes/ms
 )
 
-// ErrUnknownFormat is wrapped by the errors of [ParseFormat] and
-// [ParseFormatLenient] for a name that is no audio format.
-var ErrUnknownFormat = errors.New("unknown audio format")
+// ErrUnknownFormat is wrapped by the errors of ParseFormat and
+// ParseFormatLenient for a name that is no audio format.
+var ErrUnknownFormat = realtime.ErrUnknownFormat
 
-// formatInfo holds the facts about one Format.
-type formatInfo struct {
-	preview     string
-	ga          string
-	sampleRate  int
-	bytesPerSmp int
-}
+// ParseFormat parses a wire name exactly as the service spells it; see
+// [realtime.ParseFormat].
+func ParseFormat(s string) (Format, error) { return realtime.ParseFormat(s) }
 
-var formats = [...]formatInfo{
-	PCM16:    {preview: "pcm16", ga: "audio/pcm", sampleRate: 24000, bytesPerSmp: 2},
-	G711ULaw: {preview: "g711_ulaw", ga: "audio/pcmu", sampleRate: 8000, bytesPerSmp: 1},
-	G711ALaw: {preview: "g711_alaw", ga: "audio/pcma", sampleRate: 8000, bytesPerSmp: 1},
-}
-
-// Valid reports whether f is one of the declared formats.
-func (f Format) Valid() bool { return int(f) < len(formats) }
-
-// String returns the preview (beta) wire name: "pcm16", "g711_ulaw" or
-// "g711_alaw".
-func (f Format) String() string {
-	if !f.Valid() {
-		return fmt.Sprintf("Format(%d)", uint8(f))
-	}
-	return formats[f].preview
-}
-
-// GAType returns the GA wire name used in audio.input.format.type and
-// audio.output.format.type: "audio/pcm", "audio/pcmu" or "audio/pcma". It
-// returns "" for an invalid Format.
-func (f Format) GAType() string {
-	if !f.Valid() {
-		return ""
-	}
-	return formats[f].ga
-}
-
-// SampleRate returns the samples per second: 24000 for PCM16, 8000 for the
-// G.711 formats, 0 for an invalid Format.
-func (f Format) SampleRate() int {
-	if !f.Valid() {
-		return 0
-	}
-	return formats[f].sampleRate
-}
-
-// BytesPerSample returns 2 for PCM16, 1 for the G.711 formats, 0 for an
-// invalid Format.
-func (f Format) BytesPerSample() int {
-	if !f.Valid() {
-		return 0
-	}
-	return formats[f].bytesPerSmp
-}
-
-// BytesPerMs returns the bytes in one millisecond of audio: 48 for PCM16, 8
-// for the G.711 formats, 0 for an invalid Format. Every millisecond is a
-// whole number of samples in all three formats.
-func (f Format) BytesPerMs() int {
-	return f.SampleRate() / 1000 * f.BytesPerSample()
-}
-
-// Duration returns how long nBytes of audio play. Only whole samples count:
-// a trailing partial sample (an odd byte of PCM16) adds nothing. The result
-// is truncated to the nanosecond; it is exact for whole milliseconds.
-func (f Format) Duration(nBytes int) time.Duration {
-	if !f.Valid() || nBytes <= 0 {
-		return 0
-	}
-	samples := int64(nBytes / f.BytesPerSample())
-	rate := int64(f.SampleRate())
-	// Split to keep samples*1e9 from overflowing for very long audio.
-	sec := samples / rate
-	rem := samples % rate
-	return time.Duration(sec)*time.Second + time.Duration(rem*int64(time.Second)/rate)
-}
-
-// Bytes returns the byte count of d of audio: d in samples, rounded to the
-// nearest whole sample, times the bytes per sample. Durations of whole
-// milliseconds are exact (100 ms of PCM16 is 4800 bytes, 250 ms is 12000),
-// and Bytes(Duration(n)) == n for any whole number of samples n, although a
-// sample of PCM16 is not a whole number of nanoseconds. Negative durations
-// give 0.
-func (f Format) Bytes(d time.Duration) int {
-	if !f.Valid() || d <= 0 {
-		return 0
-	}
-	rate := int64(f.SampleRate())
-	sec := int64(d / time.Second)
-	rem := int64(d % time.Second)
-	samples := sec*rate + (rem*rate+int64(time.Second)/2)/int64(time.Second)
-	return int(samples) * f.BytesPerSample()
-}
-
-// Samples returns the whole samples in nBytes.
-func (f Format) Samples(nBytes int) int {
-	if !f.Valid() || nBytes <= 0 {
-		return 0
-	}
-	return nBytes / f.BytesPerSample()
-}
-
-// ParseFormat parses a wire name of either protocol dialect, exactly as the
-// service spells it: the preview names "pcm16", "g711_ulaw" and "g711_alaw"
-// and the GA types "audio/pcm", "audio/pcmu" and "audio/pcma". Any other
-// string, including other cases and the hyphenated spellings, is an error
-// wrapping [ErrUnknownFormat]; use [ParseFormatLenient] to accept those.
-func ParseFormat(s string) (Format, error) {
-	for f, info := range formats {
-		if s == info.preview || s == info.ga {
-			return Format(f), nil
-		}
-	}
-	return 0, fmt.Errorf("audio format %q: %w (want pcm16, g711_ulaw, g711_alaw, audio/pcm, audio/pcmu or audio/pcma)", s, ErrUnknownFormat)
-}
-
-// ParseFormatLenient is [ParseFormat] for names written by people or by
-// other client libraries: it ignores case and surrounding space and also
-// accepts the hyphenated spellings "g711-ulaw" and "g711-alaw" used by the
-// Azure rtclient libraries. The service itself accepts only what
-// ParseFormat does, so the mock server validates client events with
-// ParseFormat.
-func ParseFormatLenient(s string) (Format, error) {
-	t := strings.ToLower(strings.TrimSpace(s))
-	switch t {
-	case "g711-ulaw":
-		return G711ULaw, nil
-	case "g711-alaw":
-		return G711ALaw, nil
-	}
-	f, err := ParseFormat(t)
-	if err != nil {
-		return 0, fmt.Errorf("audio format %q: %w (want pcm16, g711_ulaw, g711-ulaw, g711_alaw, g711-alaw, audio/pcm, audio/pcmu or audio/pcma)", s, ErrUnknownFormat)
-	}
-	return f, nil
-}
+// ParseFormatLenient also accepts other cases and the hyphenated spellings
+// of the Azure rtclient libraries; see [realtime.ParseFormatLenient].
+func ParseFormatLenient(s string) (Format, error) { return realtime.ParseFormatLenient(s) }

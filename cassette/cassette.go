@@ -53,9 +53,10 @@ const (
 	KindError                   // the connection failed without a close frame: Reason says how
 	KindHTTP                    // the server refused the upgrade: Code is the status, Data the body, Header some headers
 	KindDropped                 // Code frames of this direction could not be recorded here
+	KindFault                   // a fault the mock injected fired here: Reason says which (frames of Dir were affected)
 )
 
-var kindNames = [...]string{"", "text", "binary", "close", "error", "http", "dropped"}
+var kindNames = [...]string{"", "text", "binary", "close", "error", "http", "dropped", "fault"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) && k != 0 {
@@ -138,7 +139,7 @@ func (e *ParseError) Unwrap() error { return e.Err }
 type Cassette struct {
 	path      string
 	header    Header
-	frames    []Frame
+	frames    *frameStore // compact: see store.go
 	truncated *ParseError
 }
 
@@ -158,7 +159,7 @@ func Parse(r io.Reader, name string) (*Cassette, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Cassette{path: name, header: rd.Header()}
+	c := &Cassette{path: name, header: rd.Header(), frames: newFrameStore()}
 	for {
 		f, err := rd.Next()
 		if err == io.EOF {
@@ -167,11 +168,10 @@ func Parse(r io.Reader, name string) (*Cassette, error) {
 		if err != nil {
 			return nil, err
 		}
-		f.Data = slices.Clone(f.Data)
-		c.frames = append(c.frames, f)
+		c.frames.add(f)
 	}
+	c.frames.done()
 	c.truncated = rd.Truncated()
-	c.frames = slices.Clip(c.frames)
 	return c, nil
 }
 
@@ -182,16 +182,16 @@ func (c *Cassette) Path() string { return c.path }
 func (c *Cassette) Header() Header { return c.header.clone() }
 
 // Len is the number of frames.
-func (c *Cassette) Len() int { return len(c.frames) }
+func (c *Cassette) Len() int { return c.frames.len() }
 
 // Frame returns frame i (0-based). Its Data is shared: do not modify it.
-func (c *Cassette) Frame(i int) Frame { return c.frames[i] }
+func (c *Cassette) Frame(i int) Frame { return c.frames.frame(i) }
 
 // All yields the frames in order with their indexes.
 func (c *Cassette) All() iter.Seq2[int, Frame] {
 	return func(yield func(int, Frame) bool) {
-		for i, f := range c.frames {
-			if !yield(i, f) {
+		for i := range c.frames.len() {
+			if !yield(i, c.frames.frame(i)) {
 				return
 			}
 		}
@@ -202,6 +202,16 @@ func (c *Cassette) All() iter.Seq2[int, Frame] {
 // was killed), or nil. The frames before it are all there.
 func (c *Cassette) Truncated() *ParseError { return c.truncated }
 
+// Stopped is why the recording stopped early, as its last frame says (see
+// [Writer.Stop]), or "" for a recording that was not stopped.
+func (c *Cassette) Stopped() string {
+	if c.Len() == 0 {
+		return ""
+	}
+	why, _ := StoppedReason(c.Frame(c.Len() - 1))
+	return why
+}
+
 // Save writes the cassette to path atomically: a temporary file in the same
 // directory, fsync, rename. A half-written last line of the original is not
 // carried over. opts may redact or elide as it is written.
@@ -211,7 +221,7 @@ func (c *Cassette) Save(path string, opts *WriterOptions) error {
 		if err != nil {
 			return err
 		}
-		for _, fr := range c.frames {
+		for _, fr := range c.All() {
 			if err := w.WriteFrame(fr); err != nil {
 				return err
 			}

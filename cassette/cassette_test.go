@@ -138,17 +138,22 @@ func TestReaderErrors(t *testing.T) {
 	}{
 		{"empty file", "", "cassette x.jsonl:1: empty file, expected a header line", nil},
 		{"header is not JSON", "hello\n", "cassette x.jsonl:1:1: bad header: invalid character 'h' looking for beginning of value", nil},
-		{"header without version", `{"created":"2026-11-25T12:00:00Z"}` + "\n", `cassette x.jsonl:1: not a cassette: the header has no "rtcassette" version`, nil},
+		{"header without version", `{"created":"2026-11-25T12:00:00Z"}` + "\n", `cassette x.jsonl:1:1: not a cassette: the header has no "rtcassette" version`, nil},
 		{"unknown version", `{"rtcassette":2}` + "\n", "cassette x.jsonl:1:2: unknown cassette version 2 (this build reads version 1)", ErrUnknownVersion},
 		{"frame is not an object", hdr + "[1]\n", "cassette x.jsonl:2:1: a frame must be a JSON object", nil},
 		{"bad JSON in a frame", hdr + `{"t":0.1,"dir":"client","event":{"type":}}` + "\n", `cassette x.jsonl:2:41: invalid character '}' looking for a value`, nil},
 		{"bad direction", hdr + `{"t":0.1,"dir":"sideways","dropped":1}` + "\n", `cassette x.jsonl:2:16: dir must be "client" or "server", not "sideways"`, nil},
-		{"negative time", hdr + `{"t":-1,"dir":"client","dropped":1}` + "\n", "cassette x.jsonl:2:6: t must be a number of seconds >= 0, not -1", nil},
-		{"no time", hdr + `{"dir":"client","dropped":1}` + "\n", `cassette x.jsonl:2: the frame has no time "t"`, nil},
-		{"no kind", hdr + `{"t":1,"dir":"client"}` + "\n", "cassette x.jsonl:2: the frame has none of event, text, binary, close, error, http, dropped", nil},
-		{"two kinds", hdr + `{"t":1,"dir":"client","dropped":1,"error":"x"}` + "\n", "cassette x.jsonl:2:43: a frame has exactly one of event, text, binary, close, error, http, dropped; this one has dropped and error", nil},
+		{"negative time", hdr + `{"t":-1,"dir":"client","dropped":1}` + "\n", "cassette x.jsonl:2:6: t must be >= 0 seconds, not -1", nil},
+		{"no time", hdr + `{"dir":"client","dropped":1}` + "\n", `cassette x.jsonl:2:1: the frame has no time "t"`, nil},
+		{"no kind", hdr + `{"t":1,"dir":"client"}` + "\n", "cassette x.jsonl:2:1: the frame has none of event, text, binary, close, error, http, dropped, fault", nil},
+		{"two kinds", hdr + `{"t":1,"dir":"client","dropped":1,"error":"x"}` + "\n", "cassette x.jsonl:2:43: a frame has exactly one of event, text, binary, close, error, http, dropped, fault; this one has dropped and error", nil},
 		{"bad base64", hdr + `{"t":1,"dir":"client","binary":"!!"}` + "\n", "cassette x.jsonl:2:32: binary: illegal base64 data at input byte 0", nil},
-		{"bad line in the middle", hdr + "{\"t\":1\n" + `{"t":1,"dir":"client","dropped":1}` + "\n", "cassette x.jsonl:2:8: unexpected end of line in object", nil},
+		{"bad line in the middle", hdr + "{\"t\":1\n" + `{"t":1,"dir":"client","dropped":1}` + "\n", "cassette x.jsonl:2:8: unexpected end of input in object", nil},
+		{"time past the largest duration", hdr + `{"t":1e12,"dir":"client","dropped":1}` + "\n", "cassette x.jsonl:2:6: t is 1e12 seconds, more than the largest time a cassette can hold (9223372036 seconds, about 292 years)", nil},
+		{"time far past it", hdr + `{"t":1e400,"dir":"client","dropped":1}` + "\n", "cassette x.jsonl:2:6: t is 1e400 seconds, more than the largest time a cassette can hold (9223372036 seconds, about 292 years)", nil},
+		{"time that is not a number", hdr + `{"t":"soon","dir":"client","dropped":1}` + "\n", `cassette x.jsonl:2:6: t must be a number of seconds, not "soon"`, nil},
+		{"no direction", hdr + `  {"t":1,"dropped":1}` + "\n", `cassette x.jsonl:2:3: the frame has no direction "dir"`, nil},
+		{"a byte order mark before a bad header", "\uFEFF" + `{"created":1}` + "\n", `cassette x.jsonl:1:1: not a cassette: the header has no "rtcassette" version`, nil},
 		{"data after the frame", hdr + `{"t":1,"dir":"client","dropped":1} x` + "\n", "cassette x.jsonl:2:36: unexpected data after the frame", nil},
 	}
 	for _, tt := range tests {
@@ -427,3 +432,17 @@ func TestTestdata(t *testing.T) {
 }
 
 var errAny = errors.New("any error")
+
+// A cassette saved by an editor that starts UTF-8 files with a byte order
+// mark reads as it would without one.
+func TestReaderSkipsAByteOrderMark(t *testing.T) {
+	t.Parallel()
+	plain := write(t, testHeader, nil, Frame{T: time.Second, Dir: Client, Kind: KindText, Data: []byte(`{"type":"response.create"}`)})
+	c, err := Parse(bytes.NewReader(append([]byte("\uFEFF"), plain...)), "bom.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Len() != 1 || c.Frame(0).Type != "response.create" || c.Header().ID != testHeader.ID {
+		t.Errorf("%d frames, header %+v", c.Len(), c.Header())
+	}
+}

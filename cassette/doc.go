@@ -14,8 +14,9 @@
 // endpoint is what the client asked for: path, query, the non-secret
 // handshake headers (OpenAI-Beta, User-Agent, x-ms-client-request-id), the
 // subprotocols it offered and the one the server chose. Credentials never
-// appear: the recorder leaves them out and scrubs them by value
-// ([Redactor]).
+// appear: the recorder leaves them out where they stand (headers, query
+// parameters, subprotocols). A [Redactor] replaces values a user names,
+// wherever they appear.
 //
 // Every further line is one frame:
 //
@@ -33,9 +34,11 @@
 //	"binary":"<base64>"             a binary frame, standard base64 with padding
 //	"close":{"code":1000,"reason":""}  a close frame (1005 when it carried no code)
 //	"error":"…"                     the connection failed without a close frame; the message says how
+//	                                ("recording stopped: …" ends a recording cut short: see [Writer.Stop])
 //	"http":{"status":401,"headers":{…},"body":"…"}  the server refused the upgrade with this response
 //	"dropped":17                    this many frames in this direction are missing here: the recorder
 //	                                could not write them in time (see the recorder package)
+//	"fault":"drop response.output_audio.delta"  a fault the mock injected fired here (mock transcripts only)
 //
 // Readers ignore members they do not know, so later versions of the
 // recorder can annotate frames without breaking older readers; a frame
@@ -71,7 +74,11 @@
 //
 // [Reader] streams a cassette with memory bounded by its longest line;
 // [Load] parses a whole file once into an immutable [Cassette] that any
-// number of replay sessions may share. Errors point at the place in the file
+// number of replay sessions may share. A loaded cassette keeps its
+// payloads packed in a few large blocks and its frames as small records
+// (see store.go), so it takes about its file's size in memory, 1.1 to 1.5
+// times with many small frames (TestLoadMemory measures it); [ReadAudio]
+// and [Inspect] stream instead. Errors point at the place in the file
 // ([ParseError]: "cassette x.jsonl:12:5: …"). [Summarize] and [Inspect] give
 // turns, durations, event counts, audio per direction and errors.
 //

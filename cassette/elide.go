@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -339,44 +340,84 @@ type AudioTrack struct {
 // A session whose format changes between two audio events gives an error,
 // since one track has one format.
 func (c *Cassette) Audio(dir Direction) (*AudioTrack, error) {
-	track := &AudioTrack{}
-	var formats audioFormats
-	for i, f := range c.frames {
-		if f.Kind != KindText {
-			continue
+	j := audioJoiner{dir: dir, track: &AudioTrack{}}
+	for i, f := range c.All() {
+		if err := j.add(f); err != nil {
+			return nil, fmt.Errorf("audio of frame %d: %w", i+1, err)
 		}
-		field, format := audioField(dir, f.Type, &formats)
-		if field == "" || f.Dir != dir {
-			formats.observe(f.Dir, f.Type, f.Data)
-			continue
+	}
+	return j.done(), nil
+}
+
+// ReadAudio is [Cassette.Audio] for the rest of a cassette streaming from
+// r: only the track is held in memory, not the cassette. Errors are
+// *ParseError with the line of the frame at fault.
+func ReadAudio(r *Reader, dir Direction) (*AudioTrack, error) {
+	j := audioJoiner{dir: dir, track: &AudioTrack{}}
+	for {
+		f, err := r.Next()
+		if err == io.EOF {
+			return j.done(), nil
 		}
-		raw, ok, err := realtime.StringField(f.Data, field)
-		if err != nil || !ok {
-			continue
+		if err != nil {
+			return nil, err
 		}
-		var pcm []byte
-		if el, ok := ParseElision(string(raw)); ok {
-			format, pcm = el.Format, Silence(el.Format, el.Bytes)
-			track.Elided++
-		} else {
-			if bytes.IndexByte(raw, '\\') >= 0 {
-				if raw, err = realtime.Unquote(raw); err != nil {
-					continue
-				}
-			}
-			if pcm, err = base64.StdEncoding.AppendDecode(nil, raw); err != nil {
-				return nil, fmt.Errorf("audio of frame %d: %w", i+1, err)
-			}
+		if err := j.add(f); err != nil {
+			return nil, &ParseError{Path: r.name, Line: r.line, Err: fmt.Errorf("audio: %w", err)}
 		}
-		if track.Format != "" && track.Format != format {
-			return nil, fmt.Errorf("audio of frame %d is %s, before it %s: one track has one format", i+1, format, track.Format)
+	}
+}
+
+// audioJoiner builds the audio track of one direction frame by frame.
+type audioJoiner struct {
+	dir     Direction
+	track   *AudioTrack
+	formats audioFormats
+}
+
+func (j *audioJoiner) add(f Frame) error {
+	if f.Kind != KindText {
+		return nil
+	}
+	field, format := audioField(j.dir, f.Type, &j.formats)
+	if field == "" || f.Dir != j.dir {
+		j.formats.observe(f.Dir, f.Type, f.Data)
+		return nil
+	}
+	raw, ok, err := realtime.StringField(f.Data, field)
+	if err != nil || !ok {
+		return nil
+	}
+	track := j.track
+	if el, ok := ParseElision(string(raw)); ok {
+		if track.Format != "" && track.Format != el.Format {
+			return fmt.Errorf("it is %s, before it %s: one track has one format", el.Format, track.Format)
 		}
-		track.Format = format
-		track.Data = append(track.Data, pcm...)
+		track.Format = el.Format
+		track.Data = append(track.Data, Silence(el.Format, el.Bytes)...)
+		track.Elided++
 		track.Events++
+		return nil
 	}
-	if track.Format == "" {
-		track.Format = PCM16
+	if bytes.IndexByte(raw, '\\') >= 0 {
+		if raw, err = realtime.Unquote(raw); err != nil {
+			return nil
+		}
 	}
-	return track, nil
+	if track.Format != "" && track.Format != format {
+		return fmt.Errorf("it is %s, before it %s: one track has one format", format, track.Format)
+	}
+	if track.Data, err = base64.StdEncoding.AppendDecode(track.Data, raw); err != nil {
+		return err
+	}
+	track.Format = format
+	track.Events++
+	return nil
+}
+
+func (j *audioJoiner) done() *AudioTrack {
+	if j.track.Format == "" {
+		j.track.Format = PCM16
+	}
+	return j.track
 }

@@ -3,6 +3,7 @@ package cassette
 import (
 	"bytes"
 	"encoding/base64"
+	"github.com/google/go-cmp/cmp"
 	"strings"
 	"testing"
 	"time"
@@ -149,4 +150,35 @@ func TestCassetteAudio(t *testing.T) {
 	if _, err := c.Audio(Server); err == nil {
 		t.Error("Audio accepted a format change within the track")
 	}
+
+	// ReadAudio streams to the same tracks, and places its errors.
+	for _, dir := range []Direction{Client, Server} {
+		want, _ := cassetteOf(t, mustFrames(t, out)...).Audio(dir)
+		r, err := NewReader(bytes.NewReader(out), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := ReadAudio(r, dir)
+		if err != nil || !cmp.Equal(want, got) {
+			t.Errorf("ReadAudio(%s) = %+v, %v; want %+v", dir, got, err, want)
+		}
+	}
+	r, _ := NewReader(bytes.NewReader(mixed), &ReaderOptions{Name: "mixed.jsonl"})
+	if _, err := ReadAudio(r, Server); err == nil || !strings.HasPrefix(err.Error(), "cassette mixed.jsonl:4: audio: it is g711_ulaw, before it pcm16") {
+		t.Errorf("ReadAudio of a format change = %v", err)
+	}
+}
+
+// mustFrames reads the frames of a cassette.
+func mustFrames(t *testing.T, b []byte) []Frame {
+	t.Helper()
+	c, err := Parse(bytes.NewReader(b), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []Frame
+	for _, f := range c.All() {
+		out = append(out, f)
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package cassette
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,9 @@ import (
 
 	"github.com/rtmock/rtmock/realtime"
 )
+
+// utf8BOM is the byte order mark some editors start UTF-8 files with.
+const utf8BOM = "\uFEFF"
 
 // ReaderOptions configures a [Reader]. The zero value (or nil) is ready to
 // use.
@@ -59,6 +63,9 @@ func NewReader(r io.Reader, opts *ReaderOptions) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Editors on some systems start UTF-8 files with a byte order mark;
+	// it says nothing in UTF-8 and is skipped. Columns count after it.
+	line = bytes.TrimPrefix(line, []byte(utf8BOM))
 	if err := rd.parseHeader(line); err != nil {
 		return nil, err
 	}
@@ -154,7 +161,7 @@ func (r *Reader) errorf(line, col int, format string, args ...any) *ParseError {
 func (r *Reader) errAtOffset(err error) *ParseError {
 	var se *scanError
 	if errors.As(err, &se) {
-		return &ParseError{Path: r.name, Line: r.line, Column: se.off + 1, Err: errors.New(se.msg)}
+		return &ParseError{Path: r.name, Line: r.line, Column: se.Offset + 1, Err: errors.New(se.Msg)}
 	}
 	var pe *ParseError
 	if errors.As(err, &pe) {
@@ -171,7 +178,7 @@ func (r *Reader) parseHeader(line []byte) error {
 		return r.jsonError(line, "bad header", err)
 	}
 	if probe.Version == nil {
-		return r.errorf(1, 0, `not a cassette: the header has no "rtcassette" version`)
+		return r.errorf(1, skipSpace(line, 0)+1, `not a cassette: the header has no "rtcassette" version`)
 	}
 	if v, err := probe.Version.Int64(); err != nil || v != Version {
 		return &ParseError{Path: r.name, Line: 1, Column: columnOf(line, "rtcassette"),
@@ -222,131 +229,56 @@ type httpJSON struct {
 	Body    string            `json:"body"`
 }
 
+// frameParse is the state of parseFrame: the frame so far and where.
+type frameParse struct {
+	r     *Reader
+	line  []byte
+	f     Frame
+	haveT bool
+}
+
+// memberParsers decode the members of a frame line; others are ignored.
+var memberParsers = map[string]func(p *frameParse, v []byte, at int) error{
+	"t":       (*frameParse).time,
+	"dir":     (*frameParse).dir,
+	"event":   (*frameParse).event,
+	"text":    (*frameParse).text,
+	"binary":  (*frameParse).binary,
+	"close":   (*frameParse).close,
+	"error":   (*frameParse).error,
+	"http":    (*frameParse).http,
+	"dropped": (*frameParse).dropped,
+	"fault":   (*frameParse).fault,
+}
+
 // parseFrame decodes one frame line.
 func (r *Reader) parseFrame(line []byte) (Frame, error) {
-	var f Frame
-	var haveT bool
-	setKind := func(k Kind, start int) error {
-		if f.Kind != 0 {
-			return r.errorf(r.line, start+1, "a frame has exactly one of event, text, binary, close, error, http, dropped; this one has %s and %s", f.Kind, k)
-		}
-		f.Kind = k
-		return nil
-	}
-	// str decodes a string member into dst.
-	str := func(dst, v []byte, start int, what string) ([]byte, error) {
-		if v[0] != '"' {
-			return nil, r.errorf(r.line, start+1, "%s must be a string", what)
-		}
-		out, err := appendUnquoted(dst, v)
-		if err != nil {
-			return nil, r.errorf(r.line, start+1, "bad string in %s", what)
-		}
-		return out, nil
-	}
-	var small [16]byte
 	start := skipSpace(line, 0)
 	if start >= len(line) || line[start] != '{' {
-		return f, r.errorf(r.line, start+1, "a frame must be a JSON object")
+		return Frame{}, r.errorf(r.line, start+1, "a frame must be a JSON object")
 	}
-	sc := scanner{b: line}
-	end, err := sc.object(start, 1, func(key []byte, s, e int) error {
-		v := line[s:e]
-		switch string(key) {
-		case "t":
-			t, err := strconv.ParseFloat(string(v), 64)
-			if err != nil || math.IsNaN(t) || t < 0 || t > math.MaxInt64/1e9 {
-				return r.errorf(r.line, s+1, "t must be a number of seconds >= 0, not %s", v)
-			}
-			f.T = time.Duration(math.Round(t*1e6)) * time.Microsecond
-			haveT = true
-		case "dir":
-			d, err := str(small[:0], v, s, "dir")
-			if err != nil {
-				return err
-			}
-			f.Dir = Direction(d)
-			if !f.Dir.Valid() {
-				return r.errorf(r.line, s+1, "dir must be \"client\" or \"server\", not %s", v)
-			}
-		case "event":
-			if err := setKind(KindText, s); err != nil {
-				return err
-			}
-			f.Data = v
-		case "text":
-			if err := setKind(KindText, s); err != nil {
-				return err
-			}
-			d, err := str(r.data[:0], v, s, "text")
-			if err != nil {
-				return err
-			}
-			r.data, f.Data = d, d
-		case "binary":
-			if err := setKind(KindBinary, s); err != nil {
-				return err
-			}
-			if v[0] != '"' {
-				return r.errorf(r.line, s+1, "binary must be a base64 string")
-			}
-			d, err := base64.StdEncoding.AppendDecode(r.data[:0], v[1:len(v)-1])
-			if err != nil {
-				return r.errorf(r.line, s+1, "binary: %v", err)
-			}
-			r.data, f.Data = d, d
-		case "close":
-			if err := setKind(KindClose, s); err != nil {
-				return err
-			}
-			var c closeJSON
-			if err := json.Unmarshal(v, &c); err != nil || c.Code == nil {
-				return r.errorf(r.line, s+1, `close must be {"code":N,"reason":"…"}`)
-			}
-			f.Code, f.Reason = *c.Code, c.Reason
-		case "error":
-			if err := setKind(KindError, s); err != nil {
-				return err
-			}
-			d, err := str(nil, v, s, "error")
-			if err != nil {
-				return err
-			}
-			f.Reason = string(d)
-		case "http":
-			if err := setKind(KindHTTP, s); err != nil {
-				return err
-			}
-			var h httpJSON
-			if err := json.Unmarshal(v, &h); err != nil || h.Status == 0 {
-				return r.errorf(r.line, s+1, `http must be {"status":N,"headers":{…},"body":"…"}`)
-			}
-			f.Code, f.Header, f.Data = h.Status, h.Headers, []byte(h.Body)
-		case "dropped":
-			if err := setKind(KindDropped, s); err != nil {
-				return err
-			}
-			n, err := strconv.Atoi(string(v))
-			if err != nil || n < 0 {
-				return r.errorf(r.line, s+1, "dropped must be a count >= 0, not %s", v)
-			}
-			f.Code = n
+	p := &frameParse{r: r, line: line}
+	sc := scanner{B: line}
+	end, err := sc.Object(start, func(key []byte, s, e int) error {
+		if parse := memberParsers[string(key)]; parse != nil {
+			return parse(p, line[s:e], s)
 		}
 		return nil
 	})
 	if err != nil {
-		return f, r.errAtOffset(err)
+		return Frame{}, r.errAtOffset(err)
 	}
 	if i := skipSpace(line, end); i != len(line) {
-		return f, r.errorf(r.line, i+1, "unexpected data after the frame")
+		return Frame{}, r.errorf(r.line, i+1, "unexpected data after the frame")
 	}
+	f := p.f
 	switch {
-	case !haveT:
-		return f, r.errorf(r.line, 0, `the frame has no time "t"`)
+	case !p.haveT:
+		return f, r.errorf(r.line, start+1, `the frame has no time "t"`)
 	case f.Dir == "":
-		return f, r.errorf(r.line, 0, `the frame has no direction "dir"`)
+		return f, r.errorf(r.line, start+1, `the frame has no direction "dir"`)
 	case f.Kind == 0:
-		return f, r.errorf(r.line, 0, "the frame has none of event, text, binary, close, error, http, dropped")
+		return f, r.errorf(r.line, start+1, "the frame has none of event, text, binary, close, error, http, dropped, fault")
 	}
 	if f.Kind == KindText {
 		if h, err := realtime.Peek(f.Data); err == nil {
@@ -354,4 +286,151 @@ func (r *Reader) parseFrame(line []byte) (Frame, error) {
 		}
 	}
 	return f, nil
+}
+
+// maxSeconds is the largest "t": time.Duration's range, about 292 years.
+const maxSeconds = float64(math.MaxInt64 / int64(time.Second))
+
+func (p *frameParse) time(v []byte, at int) error {
+	t, err := strconv.ParseFloat(string(v), 64)
+	switch {
+	case err != nil && !errors.Is(err, strconv.ErrRange), math.IsNaN(t):
+		return p.r.errorf(p.r.line, at+1, "t must be a number of seconds, not %s", v)
+	case t < 0:
+		return p.r.errorf(p.r.line, at+1, "t must be >= 0 seconds, not %s", v)
+	case t > maxSeconds:
+		return p.r.errorf(p.r.line, at+1, "t is %s seconds, more than the largest time a cassette can hold (%.0f seconds, about 292 years)", v, maxSeconds)
+	}
+	p.f.T = time.Duration(math.Round(t*1e6)) * time.Microsecond
+	p.haveT = true
+	return nil
+}
+
+func (p *frameParse) dir(v []byte, at int) error {
+	var small [16]byte
+	d, err := p.str(small[:0], v, at, "dir")
+	if err != nil {
+		return err
+	}
+	p.f.Dir = Direction(d)
+	if !p.f.Dir.Valid() {
+		return p.r.errorf(p.r.line, at+1, "dir must be \"client\" or \"server\", not %s", v)
+	}
+	return nil
+}
+
+// setKind sets the frame's kind from the member at at, once.
+func (p *frameParse) setKind(k Kind, at int) error {
+	if p.f.Kind != 0 {
+		return p.r.errorf(p.r.line, at+1, "a frame has exactly one of event, text, binary, close, error, http, dropped, fault; this one has %s and %s", p.f.Kind, k)
+	}
+	p.f.Kind = k
+	return nil
+}
+
+// str decodes a string member into dst.
+func (p *frameParse) str(dst, v []byte, at int, what string) ([]byte, error) {
+	if v[0] != '"' {
+		return nil, p.r.errorf(p.r.line, at+1, "%s must be a string", what)
+	}
+	out, err := appendUnquoted(dst, v)
+	if err != nil {
+		return nil, p.r.errorf(p.r.line, at+1, "bad string in %s", what)
+	}
+	return out, nil
+}
+
+func (p *frameParse) event(v []byte, at int) error {
+	if err := p.setKind(KindText, at); err != nil {
+		return err
+	}
+	p.f.Data = v
+	return nil
+}
+
+func (p *frameParse) text(v []byte, at int) error {
+	if err := p.setKind(KindText, at); err != nil {
+		return err
+	}
+	d, err := p.str(p.r.data[:0], v, at, "text")
+	if err != nil {
+		return err
+	}
+	p.r.data, p.f.Data = d, d
+	return nil
+}
+
+func (p *frameParse) binary(v []byte, at int) error {
+	if err := p.setKind(KindBinary, at); err != nil {
+		return err
+	}
+	if v[0] != '"' {
+		return p.r.errorf(p.r.line, at+1, "binary must be a base64 string")
+	}
+	d, err := base64.StdEncoding.AppendDecode(p.r.data[:0], v[1:len(v)-1])
+	if err != nil {
+		return p.r.errorf(p.r.line, at+1, "binary: %v", err)
+	}
+	p.r.data, p.f.Data = d, d
+	return nil
+}
+
+func (p *frameParse) close(v []byte, at int) error {
+	if err := p.setKind(KindClose, at); err != nil {
+		return err
+	}
+	var c closeJSON
+	if err := json.Unmarshal(v, &c); err != nil || c.Code == nil {
+		return p.r.errorf(p.r.line, at+1, `close must be {"code":N,"reason":"…"}`)
+	}
+	p.f.Code, p.f.Reason = *c.Code, c.Reason
+	return nil
+}
+
+func (p *frameParse) fault(v []byte, at int) error {
+	if err := p.setKind(KindFault, at); err != nil {
+		return err
+	}
+	d, err := p.str(nil, v, at, "fault")
+	if err != nil {
+		return err
+	}
+	p.f.Reason = string(d)
+	return nil
+}
+
+func (p *frameParse) error(v []byte, at int) error {
+	if err := p.setKind(KindError, at); err != nil {
+		return err
+	}
+	d, err := p.str(nil, v, at, "error")
+	if err != nil {
+		return err
+	}
+	p.f.Reason = string(d)
+	return nil
+}
+
+func (p *frameParse) http(v []byte, at int) error {
+	if err := p.setKind(KindHTTP, at); err != nil {
+		return err
+	}
+	var h httpJSON
+	if err := json.Unmarshal(v, &h); err != nil || h.Status == 0 {
+		return p.r.errorf(p.r.line, at+1, `http must be {"status":N,"headers":{…},"body":"…"}`)
+	}
+	p.f.Code, p.f.Header, p.f.Data = h.Status, h.Headers, []byte(h.Body)
+	return nil
+}
+
+func (p *frameParse) dropped(v []byte, at int) error {
+	if err := p.setKind(KindDropped, at); err != nil {
+		return err
+	}
+	n, err := strconv.Atoi(string(v))
+	if err != nil || n < 0 {
+		return p.r.errorf(p.r.line, at+1, "dropped must be a count >= 0, not %s", v)
+	}
+	p.f.Code = n
+	return nil
 }

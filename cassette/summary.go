@@ -27,6 +27,7 @@ type Summary struct {
 
 	Close     *Frame      // the first close frame, nil when the recording has none
 	Problems  []Problem   // errors of every kind, in order
+	Stopped   string      // why the recording stopped early (see Writer.Stop); "" when it did not
 	Truncated *ParseError // a half-written last line, nil when there is none
 }
 
@@ -57,7 +58,7 @@ type Problem struct {
 // Summarize summarizes a loaded cassette.
 func Summarize(c *Cassette) *Summary {
 	s := newSummarizer(c.header)
-	for _, f := range c.frames {
+	for _, f := range c.All() {
 		s.add(&f)
 	}
 	s.sum.Truncated = c.truncated
@@ -131,11 +132,18 @@ func (s *summarizer) add(f *Frame) {
 			s.problem(f, "closed with %d %q", f.Code, f.Reason)
 		}
 	case KindError:
+		if why, ok := StoppedReason(*f); ok {
+			sum.Stopped = why
+			s.problem(f, "%s%s: the rest of the session is not in the cassette", StoppedPrefix, why)
+			return
+		}
 		s.problem(f, "connection failed: %s", f.Reason)
 	case KindHTTP:
 		s.problem(f, "upgrade refused: HTTP %d: %s", f.Code, f.Data)
 	case KindDropped:
 		s.problem(f, "%d frames were not recorded", f.Code)
+	case KindFault:
+		s.problem(f, "fault injected: %s", f.Reason)
 	}
 }
 

@@ -1,6 +1,7 @@
 package cassette
 
 import (
+	"bytes"
 	"os"
 	"testing"
 	"time"
@@ -84,12 +85,12 @@ func TestSummarizeProblems(t *testing.T) {
 
 func TestSummarizeTransportProblems(t *testing.T) {
 	t.Parallel()
-	c := &Cassette{frames: []Frame{
-		{T: time.Second, Dir: Server, Kind: KindDropped, Code: 4},
-		{T: 2 * time.Second, Dir: Server, Kind: KindClose, Code: 3000, Reason: "invalid_request_error.invalid_api_key"},
-		{T: 3 * time.Second, Dir: Client, Kind: KindError, Reason: "EOF"},
-		{T: 4 * time.Second, Dir: Server, Kind: KindText, Type: "response.done", Data: []byte(`{"type":"response.done","response":{"id":"r9","status":"failed","status_details":{"type":"failed","error":{"code":"server_error","message":"boom"}}}}`)},
-	}}
+	c := cassetteOf(t,
+		Frame{T: time.Second, Dir: Server, Kind: KindDropped, Code: 4},
+		Frame{T: 2 * time.Second, Dir: Server, Kind: KindClose, Code: 3000, Reason: "invalid_request_error.invalid_api_key"},
+		Frame{T: 3 * time.Second, Dir: Client, Kind: KindError, Reason: "EOF"},
+		Frame{T: 4 * time.Second, Dir: Server, Kind: KindText, Data: []byte(`{"type":"response.done","response":{"id":"r9","status":"failed","status_details":{"type":"failed","error":{"code":"server_error","message":"boom"}}}}`)},
+	)
 	s := Summarize(c)
 	want := []Problem{
 		{T: time.Second, Dir: Server, Message: "4 frames were not recorded"},
@@ -100,4 +101,14 @@ func TestSummarizeTransportProblems(t *testing.T) {
 	if diff := cmp.Diff(want, s.Problems); diff != "" {
 		t.Errorf("problems (-want +got):\n%s", diff)
 	}
+}
+
+// cassetteOf writes frames as a cassette and parses it back.
+func cassetteOf(t *testing.T, frames ...Frame) *Cassette {
+	t.Helper()
+	c, err := Parse(bytes.NewReader(write(t, testHeader, nil, frames...)), "test.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

@@ -43,6 +43,12 @@ type Writer struct {
 	elided    []byte // scratch: an event with its audio elided
 	formats   audioFormats
 	err       error // sticky: the first write error
+
+	// For Stop: where whole lines end in what was written.
+	lineEnds []int   // ends of the lines in buf
+	written  int64   // bytes of whole lines the underlying writer took
+	recent   []int64 // offsets of the last few line ends written, header's first
+	partial  bool    // a failed write left part of a line after them
 }
 
 // NewWriter writes the header line h to w and flushes it. h.Version 0
@@ -73,6 +79,7 @@ func NewWriter(w io.Writer, h Header, opts *WriterOptions) (*Writer, error) {
 	}
 	cw := &Writer{w: w, redactor: o.Redactor, elide: o.ElideAudio, flushSize: o.FlushSize}
 	cw.buf = append(cw.buf, hb.Bytes()...)
+	cw.lineEnds = append(cw.lineEnds, len(cw.buf))
 	if err := cw.Flush(); err != nil {
 		return nil, err
 	}
@@ -88,7 +95,7 @@ func (w *Writer) WriteFrame(f Frame) error {
 	if !f.Dir.Valid() {
 		return fmt.Errorf("write cassette frame: direction %q is not client or server", f.Dir)
 	}
-	if f.Kind < KindText || f.Kind > KindDropped {
+	if f.Kind < KindText || f.Kind > KindFault {
 		return fmt.Errorf("write cassette frame: invalid kind %d", f.Kind)
 	}
 	data := f.Data
@@ -105,6 +112,7 @@ func (w *Writer) WriteFrame(f Frame) error {
 	}
 	asEvent := f.Kind == KindText && validLine(data)
 	w.buf = appendFrame(w.buf, &f, data, asEvent)
+	w.lineEnds = append(w.lineEnds, len(w.buf))
 	if len(w.buf) >= w.flushSize {
 		return w.Flush()
 	}
@@ -119,7 +127,11 @@ func (w *Writer) Flush() error {
 	if len(w.buf) == 0 {
 		return nil
 	}
-	_, err := w.w.Write(w.buf)
+	n, err := w.w.Write(w.buf)
+	if err == nil && n < len(w.buf) {
+		err = io.ErrShortWrite
+	}
+	w.wrote(n)
 	w.buf = w.buf[:0]
 	if err != nil {
 		w.err = fmt.Errorf("write cassette: %w", err)
@@ -205,6 +217,9 @@ func appendFrame(dst []byte, f *Frame, data []byte, asEvent bool) []byte {
 	case KindDropped:
 		dst = append(dst, `,"dropped":`...)
 		dst = strconv.AppendInt(dst, int64(f.Code), 10)
+	case KindFault:
+		dst = append(dst, `,"fault":`...)
+		dst = realtime.AppendJSONString(dst, f.Reason)
 	}
 	return append(dst, "}\n"...)
 }

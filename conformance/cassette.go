@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/rtmock/rtmock/cassette"
-	"github.com/rtmock/rtmock/realtime"
 )
 
 // LoadSession reads a recorded session from a cassette file (the rtrecord
@@ -57,8 +56,9 @@ func firstLine(b []byte) []byte {
 	return b
 }
 
-// fromCassette converts a loaded cassette: text and binary frames become
-// frames, the first close frame (or connection error) becomes the close.
+// fromCassette converts a loaded cassette: every frame is kept (the
+// recorder's dropped-frame marks and a refused upgrade too), and the first
+// close frame (or connection error) also becomes the close.
 func fromCassette(c *cassette.Cassette) *Session {
 	h := c.Header()
 	s := &Session{
@@ -69,28 +69,18 @@ func fromCassette(c *cassette.Cassette) *Session {
 		Query:        h.Endpoint.Query,
 		Header:       h.Endpoint.Header,
 		Subprotocols: h.Endpoint.Subprotocols,
+		Frames:       make([]cassette.Frame, 0, c.Len()),
 	}
 	for _, f := range c.All() {
-		dir := Direction(f.Dir)
+		s.Frames = append(s.Frames, f)
+		if s.Close.By != "" {
+			continue
+		}
 		switch f.Kind {
-		case cassette.KindText:
-			typ := f.Type
-			if typ == "" {
-				if hd, err := realtime.Peek(f.Data); err == nil {
-					typ = hd.Type
-				}
-			}
-			s.Frames = append(s.Frames, Frame{At: f.T, Dir: dir, Type: typ, Data: f.Data})
-		case cassette.KindBinary:
-			s.Frames = append(s.Frames, Frame{At: f.T, Dir: dir, Data: f.Data, Binary: true})
 		case cassette.KindClose:
-			if s.Close.By == "" {
-				s.Close = Close{By: dir, Code: f.Code, Reason: f.Reason, At: f.T}
-			}
+			s.Close = Close{By: f.Dir, Code: f.Code, Reason: f.Reason, At: f.T}
 		case cassette.KindError:
-			if s.Close.By == "" {
-				s.Close = Close{By: dir, Code: 1006, Reason: f.Reason, At: f.T}
-			}
+			s.Close = Close{By: f.Dir, Code: 1006, Reason: f.Reason, At: f.T}
 		}
 	}
 	if !s.Dialect.Valid() {
@@ -120,17 +110,15 @@ func WriteSession(w io.Writer, s *Session) error {
 	if err != nil {
 		return fmt.Errorf("write session: %w", err)
 	}
+	closed := false
 	for _, f := range s.Frames {
-		kind := cassette.KindText
-		if f.Binary {
-			kind = cassette.KindBinary
-		}
-		if err := cw.WriteFrame(cassette.Frame{T: f.At, Dir: cassette.Direction(f.Dir), Kind: kind, Data: f.Data}); err != nil {
+		closed = closed || f.Kind == cassette.KindClose || f.Kind == cassette.KindError
+		if err := cw.WriteFrame(f); err != nil {
 			return fmt.Errorf("write session: %w", err)
 		}
 	}
-	if s.Close.By != "" {
-		fr := cassette.Frame{T: s.Close.At, Dir: cassette.Direction(s.Close.By), Kind: cassette.KindClose, Code: s.Close.Code, Reason: s.Close.Reason}
+	if s.Close.By != "" && !closed {
+		fr := cassette.Frame{T: s.Close.At, Dir: s.Close.By, Kind: cassette.KindClose, Code: s.Close.Code, Reason: s.Close.Reason}
 		if s.Close.Code == 1006 {
 			fr.Kind, fr.Code = cassette.KindError, 0
 			fr.Reason = "connection closed without a close frame"

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/rtmock/rtmock/cassette"
 	"reflect"
 	"sort"
 	"strings"
@@ -72,7 +73,7 @@ func checkExpectation(x *scenarios.Expectation, s *Session) Result {
 	v := s.v()
 	after, until := x.AfterKind(), x.UntilKind()
 	opens := func(e *event) bool {
-		if e.dir != FromServer {
+		if e.dir != cassette.Server {
 			return false
 		}
 		if after != realtime.KindUnknown {
@@ -110,8 +111,8 @@ func checkExpectation(x *scenarios.Expectation, s *Session) Result {
 		}
 		for _, e := range v.evs[w.open+1:] {
 			if e.at > w.closeAt ||
-				x.Until != "" && e.dir == FromServer && (until != realtime.KindUnknown && v.kind(e) == until || e.typ == x.Until) ||
-				x.Before != "" && e.dir == FromClient && e.typ == x.Before {
+				x.Until != "" && e.dir == cassette.Server && (until != realtime.KindUnknown && v.kind(e) == until || e.typ == x.Until) ||
+				x.Before != "" && e.dir == cassette.Client && e.typ == x.Before {
 				w.close = e.i
 				break
 			}
@@ -121,7 +122,7 @@ func checkExpectation(x *scenarios.Expectation, s *Session) Result {
 	for _, w := range ws {
 		var match *event
 		for _, e := range v.evs[w.open+1 : w.close] {
-			if e.dir == FromClient && e.typ == x.Client && matches(x.Match, e) {
+			if e.dir == cassette.Client && e.typ == x.Client && matches(x.Match, e) {
 				match = e
 				break
 			}
@@ -147,7 +148,7 @@ func checkExpectation(x *scenarios.Expectation, s *Session) Result {
 			}
 			var near *event
 			for _, e := range v.evs[w.open+1:] {
-				if e.dir == FromClient && e.typ == x.Client {
+				if e.dir == cassette.Client && e.typ == x.Client {
 					near = e // the nearest event of the type, for the report
 					break
 				}
@@ -164,7 +165,7 @@ func matches(ms map[string]scenarios.Matcher, e *event) bool {
 		return true
 	}
 	obj := e.obj
-	if obj == nil && !e.f.Binary {
+	if obj == nil && !(e.f.Kind == cassette.KindBinary) {
 		dec := json.NewDecoder(bytes.NewReader(e.f.Data))
 		dec.UseNumber()
 		if dec.Decode(&obj) != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"github.com/rtmock/rtmock/cassette"
 	"io"
 	"strings"
 	"time"
@@ -231,10 +232,10 @@ type (
 		Frames  []jsonQuote `json:"frames,omitempty"`
 	}
 	jsonQuote struct {
-		T     float64   `json:"t"`
-		Dir   Direction `json:"dir"`
-		Type  string    `json:"type,omitempty"`
-		Frame string    `json:"frame"`
+		T     float64            `json:"t"`
+		Dir   cassette.Direction `json:"dir"`
+		Type  string             `json:"type,omitempty"`
+		Frame string             `json:"frame"`
 	}
 )
 

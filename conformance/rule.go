@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"fmt"
+	"github.com/rtmock/rtmock/cassette"
 	"strings"
 	"time"
 )
@@ -67,7 +68,7 @@ type Finding struct {
 // text, with audio replaced by its size.
 type Quote struct {
 	At   time.Duration
-	Dir  Direction
+	Dir  cassette.Direction
 	Type string
 	Text string
 }
@@ -176,7 +177,7 @@ const maxQuote = 320
 // quoteText is a frame's text with its base64 audio replaced by its size
 // and the whole cut to maxQuote bytes.
 func quoteText(e *event) string {
-	if e.f.Binary {
+	if e.f.Kind == cassette.KindBinary {
 		return fmt.Sprintf("<binary frame of %d bytes>", len(e.f.Data))
 	}
 	data := e.f.Data

@@ -3,6 +3,7 @@ package conformance
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/rtmock/rtmock/cassette"
 	"time"
 
 	"github.com/rtmock/rtmock/audio"
@@ -252,10 +253,10 @@ func checkCommit(s *Session) Result {
 			}
 			start = min(max(end, start), v.inputMsAt(e.i))
 			cause, causeAt = "the server's VAD committed the user's turn", e.at
-		case e.dir == FromClient && e.typ == realtime.ClientInputClear:
+		case e.dir == cassette.Client && e.typ == realtime.ClientInputClear:
 			start = v.inputMsAt(e.i)
 			cause, causeAt = "input_audio_buffer.clear", e.at
-		case e.dir == FromClient && e.typ == realtime.ClientInputCommit:
+		case e.dir == cassette.Client && e.typ == realtime.ClientInputCommit:
 			commits++
 			total := v.inputMsAt(e.i)
 			buffered := total - start

@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"fmt"
+	"github.com/rtmock/rtmock/cassette"
 	"time"
 
 	"github.com/rtmock/rtmock/realtime"
@@ -25,7 +26,7 @@ func checkActiveResponse(s *Session) Result {
 	var fs []Finding
 	creates := 0
 	for _, e := range v.evs {
-		if e.dir != FromClient || e.typ != realtime.ClientResponseCreate {
+		if e.dir != cassette.Client || e.typ != realtime.ClientResponseCreate {
 			continue
 		}
 		creates++
@@ -70,7 +71,7 @@ func quitAfter(s *Session, v *view, i int) (time.Duration, bool) {
 	lim := s.limits()
 	at := v.evs[i].at
 	c := s.Close
-	if c.By != FromClient || c.At < at || c.At-at > lim.Grace {
+	if c.By != cassette.Client || c.At < at || c.At-at > lim.Grace {
 		return 0, false
 	}
 	if s.Run != nil && s.Run.HungUp && c.At >= s.Run.HungUpAt {
@@ -132,7 +133,7 @@ func checkCancelHandling(s *Session) Result {
 // error e: then the error was the end (session_expired, auth), not
 // something to recover from.
 func fatalError(s *Session, e *event) bool {
-	return s.Close.By == FromServer && s.Close.At-e.at <= 100*time.Millisecond && s.Close.At >= e.at
+	return s.Close.By == cassette.Server && s.Close.At-e.at <= 100*time.Millisecond && s.Close.At >= e.at
 }
 
 func checkErrorRecovery(s *Session) Result {
@@ -164,7 +165,7 @@ func checkErrorRecovery(s *Session) Result {
 		}
 		again := false
 		for _, x := range v.evs[e.i+1:] {
-			if x.dir == FromClient && x.typ == realtime.ClientResponseCreate {
+			if x.dir == cassette.Client && x.typ == realtime.ClientResponseCreate {
 				again = true
 				break
 			}
@@ -197,7 +198,7 @@ func orNone(code, typ string) string {
 
 // isCallOutput reports whether e is the client's function_call_output for callID.
 func isCallOutput(e *event, callID string) bool {
-	return e.dir == FromClient && e.typ == realtime.ClientItemCreate &&
+	return e.dir == cassette.Client && e.typ == realtime.ClientItemCreate &&
 		str(e.obj, "item.type") == "function_call_output" && str(e.obj, "item.call_id") == callID
 }
 
@@ -213,7 +214,7 @@ func checkFunctionCall(s *Session) Result {
 				if output == nil && isCallOutput(e, c.id) {
 					output = e
 				}
-				if e.dir != FromClient || e.typ != realtime.ClientResponseCreate || str(e.obj, "response.conversation") == "none" {
+				if e.dir != cassette.Client || e.typ != realtime.ClientResponseCreate || str(e.obj, "response.conversation") == "none" {
 					continue
 				}
 				if r.done >= 0 && e.i < r.done {

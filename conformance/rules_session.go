@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"fmt"
+	"github.com/rtmock/rtmock/cassette"
 	"slices"
 	"strings"
 	"time"
@@ -17,7 +18,7 @@ func (v *view) updateReplies() map[int]*event {
 	var queue []int
 	for _, e := range v.evs {
 		switch {
-		case e.dir == FromClient && e.typ == realtime.ClientSessionUpdate:
+		case e.dir == cassette.Client && e.typ == realtime.ClientSessionUpdate:
 			if errEv, ok := v.errorFor(e.i); ok {
 				replies[e.i] = errEv
 				continue
@@ -50,7 +51,7 @@ func touchesInput(sess map[string]any) bool {
 func (v *view) configuring() []*event {
 	var out []*event
 	for _, e := range v.evs {
-		if e.dir != FromClient || e.typ != realtime.ClientSessionUpdate {
+		if e.dir != cassette.Client || e.typ != realtime.ClientSessionUpdate {
 			continue
 		}
 		sess, _ := getMap(e.obj, "session")
@@ -64,7 +65,7 @@ func (v *view) configuring() []*event {
 // usesConfig reports whether a client event depends on the session's
 // configuration being applied: audio, commits and response requests.
 func usesConfig(e *event) bool {
-	if e.dir != FromClient {
+	if e.dir != cassette.Client {
 		return false
 	}
 	switch e.typ {
@@ -95,7 +96,7 @@ func checkConfigFirst(s *Session) Result {
 	v := s.v()
 	var fs []Finding
 	if v.created > 0 {
-		if early := between(v, -1, v.created, func(e *event) bool { return e.dir == FromClient }); len(early) > 0 {
+		if early := between(v, -1, v.created, func(e *event) bool { return e.dir == cassette.Client }); len(early) > 0 {
 			fs = append(fs, Finding{
 				At:      early[0].at,
 				Problem: fmt.Sprintf("%s at %s came before session.created at %s%s", early[0].typ, fmtT(early[0].at), fmtT(v.evs[v.created].at), andMore(early)),
@@ -146,7 +147,7 @@ func checkConfigRejected(s *Session) Result {
 		rejected++
 		end := len(v.evs)
 		for _, e := range v.evs[reply.i+1:] {
-			if e.dir == FromClient && e.typ == realtime.ClientSessionUpdate {
+			if e.dir == cassette.Client && e.typ == realtime.ClientSessionUpdate {
 				end = e.i
 				break
 			}
@@ -177,7 +178,7 @@ func checkVoiceChange(s *Session) Result {
 	var fs []Finding
 	updates := 0
 	for _, e := range v.evs[first+1:] {
-		if e.dir != FromClient || e.typ != realtime.ClientSessionUpdate {
+		if e.dir != cassette.Client || e.typ != realtime.ClientSessionUpdate {
 			continue
 		}
 		updates++
@@ -265,7 +266,7 @@ func checkDialect(s *Session) Result {
 	}
 	want := fmt.Sprintf("%s fields and events only, in the shape of the %s protocol (§3: the beta → GA renames)", d, d)
 	for _, e := range v.evs {
-		if e.dir != FromClient || e.typ == "" {
+		if e.dir != cassette.Client || e.typ == "" {
 			continue
 		}
 		if realtime.IsClientType(other, e.typ) && !realtime.IsClientType(d, e.typ) {
@@ -359,12 +360,12 @@ func checkEventTypes(s *Session) Result {
 	}
 	wantTypes := "only the client events of §2: " + strings.Join(realtime.ClientTypes(v.dialect()), ", ")
 	for _, e := range v.evs {
-		if e.dir != FromClient {
+		if e.dir != cassette.Client {
 			continue
 		}
 		n++
 		switch {
-		case e.f.Binary:
+		case (e.f.Kind == cassette.KindBinary):
 			add(e, fmt.Sprintf("binary frame at %s; the service answers invalid_event", fmtT(e.at)), "JSON events in text frames only")
 			continue
 		case e.typ == "":
@@ -407,7 +408,7 @@ func checkSessionEnd(s *Session) Result {
 	switch {
 	case c.By == "":
 		return notApplicable("the record ends before the session closed")
-	case c.By == FromClient:
+	case c.By == cassette.Client:
 		return notApplicable("the client ended the session")
 	case s.Run == nil:
 		return notApplicable("a recorded session: what the client did after the server's close is not in it")
@@ -456,9 +457,9 @@ func checkSessionEnd(s *Session) Result {
 func checkCloseNormal(s *Session) Result {
 	c := s.Close
 	switch {
-	case c.By == FromClient && c.Code == 1000:
+	case c.By == cassette.Client && c.Code == 1000:
 		return Result{Status: Pass}
-	case c.By == FromClient:
+	case c.By == cassette.Client:
 		how := "with close code " + closeText(c)
 		if c.Code == 1006 {
 			how = "by dropping the connection without a close frame"
@@ -468,13 +469,13 @@ func checkCloseNormal(s *Session) Result {
 			Problem: fmt.Sprintf("the client ended the session at %s %s", fmtT(c.At), how),
 			Want:    "a close frame with code 1000 (normal closure) when the conversation is over",
 		}}}
-	case c.By == FromServer && s.Run != nil && s.Run.TornDown:
+	case c.By == cassette.Server && s.Run != nil && s.Run.TornDown:
 		problem := fmt.Sprintf("the client left the session open until the runner shut the server down at %s", fmtT(c.At))
 		if s.Run.HungUp {
 			problem = fmt.Sprintf("the client did not close the session when the runner hung up at %s; it was still open when the runner shut the server down at %s", fmtT(s.Run.HungUpAt), fmtT(c.At))
 		}
 		return Result{Status: Fail, Findings: []Finding{{At: c.At, Problem: problem, Want: "close the socket with code 1000 when the call ends"}}}
-	case c.By == FromServer:
+	case c.By == cassette.Server:
 		return notApplicable("the server ended the session")
 	}
 	return notApplicable("the record ends before the session closed")

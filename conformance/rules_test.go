@@ -3,6 +3,7 @@ package conformance_test
 import (
 	"encoding/base64"
 	"fmt"
+	"github.com/rtmock/rtmock/cassette"
 	"strings"
 	"testing"
 	"time"
@@ -15,12 +16,12 @@ import (
 // and the event.
 type at struct {
 	ms  float64
-	dir conformance.Direction
+	dir cassette.Direction
 	ev  string
 }
 
-func srv(ms float64, ev string) at { return at{ms, conformance.FromServer, ev} }
-func cli(ms float64, ev string) at { return at{ms, conformance.FromClient, ev} }
+func srv(ms float64, ev string) at { return at{ms, cassette.Server, ev} }
+func cli(ms float64, ev string) at { return at{ms, cassette.Client, ev} }
 
 // record makes a session of dialect d closed by the client with 1000 at
 // the end, unless the frames say otherwise.
@@ -34,10 +35,10 @@ func record(d realtime.Dialect, frames ...at) *conformance.Session {
 			typ = f.ev[i+8:]
 			typ = typ[:strings.IndexByte(typ, '"')]
 		}
-		s.Frames = append(s.Frames, conformance.Frame{At: t, Dir: f.dir, Type: typ, Data: []byte(f.ev)})
+		s.Frames = append(s.Frames, cassette.Frame{T: t, Dir: f.dir, Kind: cassette.KindText, Type: typ, Data: []byte(f.ev)})
 		last = t
 	}
-	s.Close = conformance.Close{By: conformance.FromClient, Code: 1000, At: last + time.Second}
+	s.Close = conformance.Close{By: cassette.Client, Code: 1000, At: last + time.Second}
 	return s
 }
 
@@ -135,18 +136,18 @@ func TestRulesJudgeHandMadeSessions(t *testing.T) {
 		}(), conformance.RuleCloseNormal, conformance.Fail, "without a close frame"},
 		{"a recorded server close leaves session end n/a", func() *conformance.Session {
 			s := record(realtime.GA, srv(0, createdGA))
-			s.Close.By = conformance.FromServer
+			s.Close.By = cassette.Server
 			return s
 		}(), conformance.RuleSessionEnd, conformance.NA, "recorded session"},
 		{"a client that hangs on after the server's close fails", func() *conformance.Session {
 			s := record(realtime.GA, srv(0, createdGA), srv(5000, `{"type":"error","event_id":"e","error":{"type":"invalid_request_error","code":"session_expired","message":"…"}}`))
-			s.Close = conformance.Close{By: conformance.FromServer, Code: 1000, Reason: "session_expired", At: 5000 * time.Millisecond}
+			s.Close = conformance.Close{By: cassette.Server, Code: 1000, Reason: "session_expired", At: 5000 * time.Millisecond}
 			s.Run = &conformance.RunFacts{HungUp: true, HungUpAt: 8 * time.Second}
 			return s
 		}(), conformance.RuleSessionEnd, conformance.Fail, "neither reconnected nor ended"},
 		{"a client that reconnects after the server's close passes", func() *conformance.Session {
 			s := record(realtime.GA, srv(0, createdGA))
-			s.Close = conformance.Close{By: conformance.FromServer, Code: 1011, At: time.Second}
+			s.Close = conformance.Close{By: cassette.Server, Code: 1011, At: time.Second}
 			s.Run = &conformance.RunFacts{Next: true, NextAt: 1100 * time.Millisecond}
 			return s
 		}(), conformance.RuleSessionEnd, conformance.Pass, ""},

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/rtmock/rtmock/cassette"
 	"io"
 	"log"
 	"net"
@@ -302,7 +303,7 @@ func runOne(ctx context.Context, o *Options, j job, g *gauge) (*RunResult, error
 	res := &RunResult{Scenario: j.c.sc.Name, Dialect: j.dialect, scenario: j.c.sc}
 	live := newLiveRun()
 	h, err := mockserver.NewHandler(&mockserver.Options{
-		APIKey: APIKey, Scenario: j.c.sc, Pace: j.c.pace, Seed: o.Seed, KeepTranscripts: true,
+		APIKey: APIKey, Scenario: j.c.sc, Pace: j.c.pace, Seed: o.Seed, KeepTranscripts: true, Observer: live,
 	})
 	if err != nil {
 		return res, fmt.Errorf("%s/%s: start the mock: %w", res.Scenario, j.dialect, err)
@@ -312,7 +313,7 @@ func runOne(ctx context.Context, o *Options, j job, g *gauge) (*RunResult, error
 		h.Close()
 		return res, fmt.Errorf("%s/%s: listen on loopback: %w", res.Scenario, j.dialect, err)
 	}
-	srv := &http.Server{Handler: tapHandler{next: h, run: live}, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
@@ -385,7 +386,7 @@ func runOne(ctx context.Context, o *Options, j job, g *gauge) (*RunResult, error
 		if i+1 < len(trs) {
 			f.Next, f.NextAt = true, rel(trs[i+1].Started)
 		}
-		f.TornDown = tr.ClosedBy == mockserver.FromServer && tr.CloseCode == 1001 && !tr.Ended.Before(teardown)
+		f.TornDown = tr.ClosedBy == cassette.Server && tr.CloseCode == 1001 && !tr.Ended.Before(teardown)
 		f.Jitter = res.Jitter
 		s.Run = f
 		res.Sessions = append(res.Sessions, s)

@@ -7,34 +7,17 @@ import (
 	"time"
 
 	"github.com/rtmock/rtmock/audio"
+	"github.com/rtmock/rtmock/cassette"
 	"github.com/rtmock/rtmock/mockserver"
 	"github.com/rtmock/rtmock/realtime"
 )
 
-// Direction says who sent a frame.
-type Direction string
-
-// The directions, spelled as in cassettes.
-const (
-	FromClient Direction = "client"
-	FromServer Direction = "server"
-)
-
-// Frame is one WebSocket message of a session.
-type Frame struct {
-	At     time.Duration // since the upgrade
-	Dir    Direction
-	Type   string // the event's "type"; "" for binary frames and text that is no event
-	Data   []byte // the message as sent
-	Binary bool
-}
-
 // Close is how a session ended.
 type Close struct {
-	By     Direction     // who closed first; "" when the record has no end
-	Code   int           // the close code; 1005 for a close frame without one, 1006 when the connection dropped without a close frame
-	Reason string        // the close reason
-	At     time.Duration // since the upgrade
+	By     cassette.Direction // who closed first; "" when the record has no end
+	Code   int                // the close code; 1005 for a close frame without one, 1006 when the connection dropped without a close frame
+	Reason string             // the close reason
+	At     time.Duration      // since the upgrade
 }
 
 // Session is the record of one realtime session: every frame both ways
@@ -50,8 +33,11 @@ type Session struct {
 	Query        map[string]string
 	Header       map[string]string // non-secret handshake headers (OpenAI-Beta, User-Agent, …)
 	Subprotocols []string          // the subprotocols the client offered, keys left out
-	Frames       []Frame
-	Close        Close
+	// Frames are the session's frames in order (cassette.Frame, the one
+	// frame type of the project): text and binary frames, and what a
+	// record marks besides them (dropped frames, injected faults, the close).
+	Frames []cassette.Frame
+	Close  Close
 
 	// Run is what the runner knew about the client around this session;
 	// nil for recorded sessions. Rules that need it are n/a without it.
@@ -159,7 +145,7 @@ func (s *Session) limits() Limits { return s.Limits.withDefaults() }
 func (s *Session) End() time.Duration {
 	end := s.Close.At
 	if n := len(s.Frames); n > 0 {
-		end = max(end, s.Frames[n-1].At)
+		end = max(end, s.Frames[n-1].T)
 	}
 	return end
 }
@@ -173,26 +159,23 @@ func FromTranscript(tr *mockserver.Transcript) *Session {
 		Provider: string(tr.Provider),
 		Path:     tr.Path,
 		Query:    tr.Query,
-		Frames:   make([]Frame, len(tr.Frames)),
-	}
-	for i, f := range tr.Frames {
-		s.Frames[i] = Frame{At: f.At, Dir: Direction(f.Dir), Type: f.Type, Data: f.Data, Binary: f.Binary}
+		Frames:   tr.Frames,
 	}
 	if tr.ClosedBy != "" {
 		code := tr.CloseCode
 		if code <= 0 {
 			code = 1006 // the connection ended without a close frame
 		}
-		s.Close = Close{By: Direction(tr.ClosedBy), Code: code, Reason: tr.CloseReason, At: tr.Ended.Sub(tr.Started)}
+		s.Close = Close{By: tr.ClosedBy, Code: code, Reason: tr.CloseReason, At: tr.Ended.Sub(tr.Started)}
 	}
 	return s
 }
 
 // guessDialect tells the dialect of a session from its server events when
 // the record does not say: GA-only or preview-only event names settle it.
-func guessDialect(frames []Frame) realtime.Dialect {
+func guessDialect(frames []cassette.Frame) realtime.Dialect {
 	for _, f := range frames {
-		if f.Dir != FromServer || f.Type == "" {
+		if f.Dir != cassette.Server || f.Type == "" {
 			continue
 		}
 		inPreview := realtime.KindOf(realtime.Preview, f.Type) != realtime.KindUnknown

@@ -37,9 +37,9 @@ type view struct {
 // event is one frame with what the rules read from it.
 type event struct {
 	i   int
-	f   *Frame
+	f   *cassette.Frame
 	at  time.Duration
-	dir Direction
+	dir cassette.Direction
 	typ string
 	id  string         // event_id
 	obj map[string]any // the decoded event; nil for audio events and frames that are no JSON object
@@ -154,7 +154,7 @@ func newView(s *Session) *view {
 	for i := range s.Frames {
 		e := decodeEvent(s, i)
 		v.evs = append(v.evs, e)
-		if e.dir == FromClient {
+		if e.dir == cassette.Client {
 			if e.id != "" {
 				lastClientByID[e.id] = i
 			}
@@ -224,7 +224,7 @@ func newView(s *Session) *view {
 					continue
 				}
 			}
-			if i > 0 && s.Frames[i-1].Dir == FromClient {
+			if i > 0 && s.Frames[i-1].Dir == cassette.Client {
 				if _, taken := v.errFor[i-1]; !taken {
 					v.errFor[i-1], v.errOf[i] = i, i-1
 				}
@@ -232,7 +232,7 @@ func newView(s *Session) *view {
 		}
 	}
 	for _, e := range v.evs {
-		if e.dir == FromServer && realtime.KindOf(v.dialect(), e.typ) == realtime.KindSpeechStarted {
+		if e.dir == cassette.Server && realtime.KindOf(v.dialect(), e.typ) == realtime.KindSpeechStarted {
 			if b := v.bargeInAt(e); b != nil {
 				v.barges = append(v.barges, b)
 			}
@@ -251,7 +251,7 @@ func (v *view) dialect() realtime.Dialect {
 
 // kind classifies a server event in the session's dialect.
 func (v *view) kind(e *event) realtime.Kind {
-	if e.dir != FromServer {
+	if e.dir != cassette.Server {
 		return realtime.KindUnknown
 	}
 	return realtime.KindOf(v.dialect(), e.typ)
@@ -372,8 +372,17 @@ func (v *view) inputMsAt(i int) float64 {
 // base64 can be megabytes.
 func decodeEvent(s *Session, i int) *event {
 	f := &s.Frames[i]
-	e := &event{i: i, f: f, at: f.At, dir: f.Dir, typ: f.Type}
-	if f.Binary {
+	e := &event{i: i, f: f, at: f.T, dir: f.Dir, typ: f.Type}
+	switch f.Kind {
+	case cassette.KindText:
+	case cassette.KindBinary:
+		e.typ = ""
+		return e
+	default:
+		// The close, a connection error, dropped frames and fault marks
+		// keep their place in the record but are no messages: without a
+		// direction, rules that judge what either side sent pass them by.
+		e.typ, e.dir = "", ""
 		return e
 	}
 	h, err := realtime.Peek(f.Data)
@@ -383,9 +392,9 @@ func decodeEvent(s *Session, i int) *event {
 	e.typ, e.id = h.Type, h.EventID
 	field := ""
 	switch {
-	case f.Dir == FromClient && (h.Type == realtime.ClientInputAppend || h.Type == realtime.ClientSessionInputAppend):
+	case f.Dir == cassette.Client && (h.Type == realtime.ClientInputAppend || h.Type == realtime.ClientSessionInputAppend):
 		field = "audio"
-	case f.Dir == FromServer && (h.Type == "response.audio.delta" || h.Type == "response.output_audio.delta"):
+	case f.Dir == cassette.Server && (h.Type == "response.audio.delta" || h.Type == "response.output_audio.delta"):
 		field = "delta"
 	}
 	if field == "" {
@@ -409,13 +418,13 @@ func decodeEvent(s *Session, i int) *event {
 	} else {
 		e.audioB64 = raw
 		e.audioN, e.audioBad = base64Size(raw)
-		if f.Dir == FromClient && !e.audioBad {
+		if f.Dir == cassette.Client && !e.audioBad {
 			// Client audio is judged by the format rule: decode it now.
 			b, err := base64.StdEncoding.DecodeString(string(raw))
 			e.decoded, e.decodedOK, e.audioBad = b, err == nil, err != nil
 		}
 	}
-	if f.Dir == FromServer {
+	if f.Dir == cassette.Server {
 		if id, ok, _ := realtime.StringField(f.Data, "item_id"); ok {
 			e.itemID = string(id)
 		}
@@ -523,9 +532,9 @@ func parseSessionCfg(s map[string]any, prev sessionCfg) sessionCfg {
 }
 
 // sessionIDOf returns the id in the session's session.created.
-func sessionIDOf(frames []Frame) string {
+func sessionIDOf(frames []cassette.Frame) string {
 	for _, f := range frames {
-		if f.Dir == FromServer && f.Type == "session.created" {
+		if f.Dir == cassette.Server && f.Type == "session.created" {
 			var ev struct {
 				Session struct {
 					ID string `json:"id"`

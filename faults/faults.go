@@ -19,8 +19,18 @@
 //	ratelimits:exhausted                            rate_limits.updated reports nothing left
 //
 // Probabilities draw on the session's seeded random source, so a seed
-// reproduces which frames a fault hits. The package imports only the
-// standard library.
+// reproduces which frames a fault hits.
+//
+// # Layers
+//
+// A Fault is only a description. [Fault.Bind] turns it into a [Layer] for
+// one session: a small type per kind (latency.go, drop.go, …) that sits
+// between the session and its transport, sees every server frame on its way
+// out and every client frame on its way in, and may delay, drop, repeat,
+// hold back or rewrite them, or act on the session through its [Env]. The
+// session knows nothing of the kinds: adding a fault is adding a file and a
+// line in the table of binders. The package imports the standard library,
+// cassette (for the one frame type) and realtime.
 package faults
 
 import (
@@ -119,68 +129,77 @@ func Parse(s string) (Fault, error) {
 }
 
 func (f *Fault) set(k, v string) error {
-	dur := func(dst *time.Duration) error {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return fmt.Errorf("%q is not a duration (like 250ms or 2s)", v)
-		}
-		*dst = d
-		return nil
+	setter := setters[k]
+	if setter == nil {
+		return fmt.Errorf("unknown key")
 	}
-	num := func(dst *int) error {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return fmt.Errorf("%q is not a whole number", v)
-		}
-		*dst = n
-		return nil
-	}
-	switch k {
-	case "dir":
+	return setter(f, v)
+}
+
+// setters reads each key of a fault's text form.
+var setters = map[string]func(f *Fault, v string) error{
+	"dir": func(f *Fault, v string) error {
 		if v != "server" && v != "client" {
 			return fmt.Errorf("%q: want server or client", v)
 		}
 		f.Dir = Direction(v)
-	case "p":
+		return nil
+	},
+	"p": func(f *Fault, v string) error {
 		p, err := strconv.ParseFloat(v, 64)
 		if err != nil || p < 0 || p > 1 {
 			return fmt.Errorf("%q: want a probability from 0 to 1", v)
 		}
 		f.Probability = p
-	case "match":
+		return nil
+	},
+	"match": func(f *Fault, v string) error {
 		if _, err := path.Match(v, ""); err != nil {
 			return fmt.Errorf("%q is not a valid pattern", v)
 		}
 		f.Match = v
-	case "at":
-		return dur(&f.At)
-	case "on":
-		f.On = v
-	case "nth":
-		return num(&f.Nth)
-	case "delay":
-		return dur(&f.Delay)
-	case "jitter":
-		return dur(&f.Jitter)
-	case "for":
-		return dur(&f.For)
-	case "code":
+		return nil
+	},
+	"at":     func(f *Fault, v string) error { return parseDuration(v, &f.At) },
+	"on":     func(f *Fault, v string) error { f.On = v; return nil },
+	"nth":    func(f *Fault, v string) error { return parseCount(v, &f.Nth) },
+	"delay":  func(f *Fault, v string) error { return parseDuration(v, &f.Delay) },
+	"jitter": func(f *Fault, v string) error { return parseDuration(v, &f.Jitter) },
+	"for":    func(f *Fault, v string) error { return parseDuration(v, &f.For) },
+	"code": func(f *Fault, v string) error {
 		if f.Kind == Error {
 			f.ErrorCode = v
 			return nil
 		}
-		return num(&f.Code)
-	case "status":
-		return num(&f.Code)
-	case "type":
-		f.ErrorType = v
-	case "message":
-		f.Message = v
-	case "reason":
-		f.Reason = v
-	default:
-		return fmt.Errorf("unknown key")
+		return parseCount(v, &f.Code)
+	},
+	"status":  func(f *Fault, v string) error { return parseCount(v, &f.Code) },
+	"type":    func(f *Fault, v string) error { f.ErrorType = v; return nil },
+	"message": func(f *Fault, v string) error { f.Message = v; return nil },
+	"reason":  func(f *Fault, v string) error { f.Reason = v; return nil },
+}
+
+func parseDuration(v string, dst *time.Duration) error {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration (like 250ms or 2s)", v)
 	}
+	if d < 0 {
+		return fmt.Errorf("%q is negative: a fault cannot act before the session starts or take negative time", v)
+	}
+	*dst = d
+	return nil
+}
+
+func parseCount(v string, dst *int) error {
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return fmt.Errorf("%q is not a whole number", v)
+	}
+	if n < 0 {
+		return fmt.Errorf("%q is negative", v)
+	}
+	*dst = n
 	return nil
 }
 

@@ -53,6 +53,12 @@ func TestParseErrors(t *testing.T) {
 		"drop:bogus=1":                   "unknown key",
 		"latency:delay=10ms,jitter=20ms": "exceeds delay",
 		"drop:match=[":                   "not a valid pattern",
+		// Negative times used to be accepted (a disconnect at once) or
+		// blamed on a missing key.
+		"latency:delay=-5s":      "is negative",
+		"disconnect:at=-1s":      "is negative",
+		"stall:at=1s,for=-2s":    "is negative",
+		"disconnect:on=x,nth=-1": "is negative",
 	}
 	for in, want := range tests {
 		if _, err := faults.Parse(in); err == nil || !strings.Contains(err.Error(), want) {

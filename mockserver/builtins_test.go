@@ -2,6 +2,7 @@ package mockserver_test
 
 import (
 	"fmt"
+	"github.com/rtmock/rtmock/cassette"
 	"strings"
 	"testing"
 	"time"
@@ -49,11 +50,11 @@ func TestBuiltinScenariosKeepInvariants(t *testing.T) {
 				}
 				chk := invariant.New(dialect, outFormat.BytesPerSample())
 				for _, f := range tr.Frames {
-					if f.Dir == mockserver.FromServer {
+					if f.Dir == cassette.Server && f.Kind == cassette.KindText {
 						chk.Add(f.Data)
 					}
 				}
-				rep := chk.Finish(tr.ClosedBy == mockserver.FromServer)
+				rep := chk.Finish(tr.ClosedBy == cassette.Server)
 				for _, v := range rep.Violations {
 					t.Errorf("invariant: %v", v)
 				}
@@ -93,26 +94,29 @@ func firstReplyDuration(sc *scenarios.Scenario) time.Duration {
 
 // playVirtual runs a session on a manual clock as fast as the machine
 // allows while keeping cause and effect in order. It alternates two moves:
-// flush (send a side-effect-free barrier event and read, reacting, until its
-// error comes back; repeat while the reactions sent anything, so the server
-// has seen them) and advance (move the clock to the next deadline). It stops
-// when react says so, the connection closes, or the next deadline is past
-// limit.
+// flush (send a side-effect-free barrier event and wait until the server
+// has taken it, which proves it is done with everything sent before; then
+// read, reacting, every frame the server has sent so far; repeat while the
+// reactions sent anything) and advance (move the clock to the next
+// deadline). It stops when react says so, the connection closes, or the
+// next deadline is past limit.
 func playVirtual(c *client, clock *mockserver.ManualClock, limit time.Time, react func(event) (stop bool)) {
 	c.t.Helper()
 	for k := 1; ; {
 		for {
-			id := fmt.Sprintf("barrier-%d", k)
-			k++
-			c.send(map[string]any{"type": "conversation.item.delete", "event_id": id, "item_id": "rtmock-test-barrier"})
 			c.sent = false
-			for {
+			if !c.sendSync(map[string]any{"type": "conversation.item.delete", "event_id": fmt.Sprintf("barrier-%d", k), "item_id": "rtmock-test-barrier"}) {
+				return
+			}
+			k++
+			c.sent = false
+			for c.nRead < c.cnt.serverFrames() {
 				e, ok := c.tryNext()
 				if !ok {
 					return
 				}
-				if e.Type == "error" && e.str("error.event_id") == id {
-					break
+				if e.Type == "error" && strings.HasPrefix(e.str("error.event_id"), "barrier-") {
+					continue
 				}
 				if react(e) {
 					return

@@ -1,7 +1,7 @@
 package mockserver
 
 import (
-	"sort"
+	"slices"
 	"sync"
 	"time"
 )
@@ -11,37 +11,41 @@ import (
 // sleeping. The zero Options use the system clock.
 type Clock interface {
 	Now() time.Time
-	NewTimer(d time.Duration) Timer
+	// AfterFunc calls f in its own goroutine (the system clock) or from
+	// ManualClock.Advance once d has passed.
+	AfterFunc(d time.Duration, f func()) Timer
 }
 
-// Timer is the part of *time.Timer the server uses.
+// Timer is a pending call of Clock.AfterFunc.
 type Timer interface {
-	C() <-chan time.Time
+	// Stop prevents the call if it has not happened yet, and reports
+	// whether it did so.
 	Stop() bool
-	Reset(d time.Duration)
+	// Reset makes the call happen d from now instead (again, if it
+	// already happened).
+	Reset(d time.Duration) bool
 }
 
-type systemClock struct{}
+// SystemClock is the wall clock.
+type SystemClock struct{}
 
-func (systemClock) Now() time.Time { return time.Now() }
-func (systemClock) NewTimer(d time.Duration) Timer {
-	return sysTimer{time.NewTimer(d)}
-}
+// Now is time.Now.
+func (SystemClock) Now() time.Time { return time.Now() }
 
-type sysTimer struct{ t *time.Timer }
+// AfterFunc is time.AfterFunc.
+func (SystemClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
 
-func (t sysTimer) C() <-chan time.Time   { return t.t.C }
-func (t sysTimer) Stop() bool            { return t.t.Stop() }
-func (t sysTimer) Reset(d time.Duration) { t.t.Reset(d) }
-
-// ManualClock is a Clock that only moves when told to. Timers fire when
-// Advance passes their deadline. Tests use BlockUntil to wait until the
-// server is waiting on a timer, then Advance.
+// ManualClock is a Clock that only moves when told to. Advance runs every
+// call that falls due, in time order, before it returns, with the clock set
+// to each call's time while it runs. Tests wait with AwaitTimer until the
+// server has scheduled what they are about to advance to.
 type ManualClock struct {
 	mu      sync.Mutex
 	now     time.Time
 	timers  []*manualTimer
+	seq     uint64
 	changed chan struct{}
+	advance sync.Mutex // one Advance at a time
 }
 
 // NewManualClock returns a ManualClock set to start.
@@ -56,70 +60,110 @@ func (c *ManualClock) Now() time.Time {
 	return c.now
 }
 
-// NewTimer returns a timer that fires when the clock reaches Now()+d.
-func (c *ManualClock) NewTimer(d time.Duration) Timer {
+// AfterFunc arranges for f to be called once the clock reaches Now()+d.
+func (c *ManualClock) AfterFunc(d time.Duration, f func()) Timer {
+	t := &manualTimer{clock: c, f: f}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := &manualTimer{clock: c, ch: make(chan time.Time, 1)}
 	t.armLocked(d)
+	c.mu.Unlock()
 	return t
 }
 
-// Advance moves the clock forward by d and fires every timer whose deadline
-// has been reached, in deadline order.
+// Advance moves the clock forward by d, calling every function that falls
+// due on the way, in time order (and in the order they were armed for the
+// same time). Functions armed by those calls run too when they fall due
+// within d.
 func (c *ManualClock) Advance(d time.Duration) {
+	c.advance.Lock()
+	defer c.advance.Unlock()
 	c.mu.Lock()
-	c.now = c.now.Add(d)
-	var due []*manualTimer
-	kept := c.timers[:0]
-	for _, t := range c.timers {
-		if !t.when.After(c.now) {
-			due = append(due, t)
-		} else {
-			kept = append(kept, t)
-		}
-	}
-	c.timers = kept
-	sort.Slice(due, func(i, j int) bool { return due[i].when.Before(due[j].when) })
-	now := c.now
-	c.notifyLocked()
+	target := c.now.Add(d)
 	c.mu.Unlock()
-	for _, t := range due {
-		select {
-		case t.ch <- now:
-		default:
+	for {
+		c.mu.Lock()
+		t := c.popDueLocked(target)
+		if t == nil {
+			c.now = target
+			c.notifyLocked()
+			c.mu.Unlock()
+			return
 		}
+		if t.when.After(c.now) {
+			c.now = t.when
+		}
+		c.notifyLocked()
+		c.mu.Unlock()
+		t.f()
 	}
 }
 
-// Waiters returns the number of armed timers.
+// popDueLocked removes and returns the earliest timer due by target.
+func (c *ManualClock) popDueLocked(target time.Time) *manualTimer {
+	best := -1
+	for i, t := range c.timers {
+		if t.when.After(target) {
+			continue
+		}
+		if best < 0 || t.when.Before(c.timers[best].when) || (t.when.Equal(c.timers[best].when) && t.seq < c.timers[best].seq) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return nil
+	}
+	t := c.timers[best]
+	c.timers = slices.Delete(c.timers, best, best+1)
+	t.armed = false
+	return t
+}
+
+// Waiters returns the number of pending calls.
 func (c *ManualClock) Waiters() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.timers)
 }
 
-// Next returns the deadline of the earliest armed timer and whether there is one.
+// Next returns the time of the earliest pending call and whether there is one.
 func (c *ManualClock) Next() (time.Time, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.timers) == 0 {
 		return time.Time{}, false
 	}
-	min := c.timers[0].when
+	first := c.timers[0].when
 	for _, t := range c.timers[1:] {
-		if t.when.Before(min) {
-			min = t.when
+		if t.when.Before(first) {
+			first = t.when
 		}
 	}
-	return min, true
+	return first, true
 }
 
-// BlockUntil waits until at least n timers are armed or done is closed.
+// BlockUntil waits until at least n calls are pending or done is closed,
+// and reports whether the first happened.
 func (c *ManualClock) BlockUntil(n int, done <-chan struct{}) bool {
+	return c.wait(func() bool { return len(c.timers) >= n }, done)
+}
+
+// AwaitTimer waits until a call is pending at or before at, and reports
+// whether one was (false when done closed first). Tests use it to know the
+// server has scheduled what they are about to advance to.
+func (c *ManualClock) AwaitTimer(at time.Time, done <-chan struct{}) bool {
+	return c.wait(func() bool {
+		for _, t := range c.timers {
+			if !t.when.After(at) {
+				return true
+			}
+		}
+		return false
+	}, done)
+}
+
+func (c *ManualClock) wait(cond func() bool, done <-chan struct{}) bool {
 	for {
 		c.mu.Lock()
-		if len(c.timers) >= n {
+		if cond() {
 			c.mu.Unlock()
 			return true
 		}
@@ -140,67 +184,45 @@ func (c *ManualClock) notifyLocked() {
 
 type manualTimer struct {
 	clock *ManualClock
+	f     func()
 	when  time.Time
-	ch    chan time.Time
+	seq   uint64
 	armed bool
 }
 
 func (t *manualTimer) armLocked(d time.Duration) {
-	t.when = t.clock.now.Add(d)
-	if d <= 0 {
-		select {
-		case t.ch <- t.clock.now:
-		default:
-		}
-		return
-	}
-	t.armed = true
-	t.clock.timers = append(t.clock.timers, t)
-	t.clock.notifyLocked()
+	c := t.clock
+	c.seq++
+	t.when, t.seq, t.armed = c.now.Add(max(d, 0)), c.seq, true
+	c.timers = append(c.timers, t)
+	c.notifyLocked()
 }
-
-func (t *manualTimer) C() <-chan time.Time { return t.ch }
 
 func (t *manualTimer) Stop() bool {
 	c := t.clock
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for i, x := range c.timers {
-		if x == t {
-			c.timers = append(c.timers[:i], c.timers[i+1:]...)
-			c.notifyLocked()
-			return true
-		}
-	}
-	return false
+	return t.stopLocked()
 }
 
-func (t *manualTimer) Reset(d time.Duration) {
-	t.Stop()
+func (t *manualTimer) stopLocked() bool {
+	if !t.armed {
+		return false
+	}
+	c := t.clock
+	if i := slices.Index(c.timers, t); i >= 0 {
+		c.timers = slices.Delete(c.timers, i, i+1)
+	}
+	t.armed = false
+	c.notifyLocked()
+	return true
+}
+
+func (t *manualTimer) Reset(d time.Duration) bool {
 	c := t.clock
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	was := t.stopLocked()
 	t.armLocked(d)
-}
-
-// AwaitTimer waits until a timer is armed to fire at or before at, and
-// reports whether one was (false when done closed first). Tests use it to
-// know the server has scheduled what they are about to advance to.
-func (c *ManualClock) AwaitTimer(at time.Time, done <-chan struct{}) bool {
-	for {
-		c.mu.Lock()
-		for _, t := range c.timers {
-			if !t.when.After(at) {
-				c.mu.Unlock()
-				return true
-			}
-		}
-		ch := c.changed
-		c.mu.Unlock()
-		select {
-		case <-ch:
-		case <-done:
-			return false
-		}
-	}
+	return was
 }

@@ -2,6 +2,7 @@ package mockserver_test
 
 import (
 	"context"
+	"github.com/rtmock/rtmock/cassette"
 	"net/http"
 	"strings"
 	"testing"
@@ -88,7 +89,7 @@ func TestFaultsOnTheStream(t *testing.T) {
 			if !closed || count(evs, "response.audio.delta") != 3 {
 				t.Errorf("closed=%v after %d audio deltas, want closed after 3", closed, count(evs, "response.audio.delta"))
 			}
-			if tr.CloseCode != 1006 || tr.ClosedBy != mockserver.FromServer {
+			if tr.CloseCode != 1006 || tr.ClosedBy != cassette.Server {
 				t.Errorf("close %d by %s, want 1006 by the server", tr.CloseCode, tr.ClosedBy)
 			}
 		}},
@@ -170,7 +171,7 @@ func TestTimedFaults(t *testing.T) {
 		var createdAt time.Duration
 		for _, f := range srv.Transcripts()[0].Frames {
 			if f.Type == "response.created" {
-				createdAt = f.At
+				createdAt = f.T
 			}
 		}
 		if want := 100*time.Millisecond + 280*time.Millisecond + 100*time.Millisecond; createdAt != want {

@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/rtmock/rtmock/realtime"
@@ -26,7 +27,9 @@ type handshakeInfo struct {
 	query        map[string]string
 	model        string // deployment (Azure) or model (OpenAI)
 	apiVersion   string
-	subprotocols []string // the one subprotocol to echo, if any
+	subprotocols []string          // the one subprotocol to echo, if any
+	offered      []string          // the subprotocols the client offered, keys left out
+	header       map[string]string // non-secret handshake headers
 	// fatal is set on the OpenAI path for failures the service reports
 	// after the upgrade: an error event, then a close with closeCode.
 	fatal     *realtime.Error
@@ -52,14 +55,18 @@ func writeJSONError(w http.ResponseWriter, status int, code, msg string) {
 }
 
 const (
-	subprotoRealtime = "realtime"
-	subprotoBeta     = "openai-beta.realtime-v1"
-	subprotoKey      = "openai-insecure-api-key."
+	subprotoRealtime = realtime.SubprotocolRealtime
+	subprotoBeta     = realtime.SubprotocolBeta
+	subprotoKey      = realtime.SubprotocolKey
 )
+
+// safeHeaders are the handshake headers a session record keeps: none of
+// them carries a secret.
+var safeHeaders = []string{"OpenAI-Beta", "User-Agent", "X-Ms-Client-Request-Id"}
 
 // handshake routes the upgrade request: /openai/realtime (Azure preview),
 // /openai/v1/realtime (Azure GA), /v1/realtime (OpenAI; preview with the
-// beta header or subprotocol, GA otherwise).
+// beta header or subprotocol, GA otherwise), then checks the key.
 func handshake(r *http.Request, cfg *config) (*handshakeInfo, *httpError) {
 	q := r.URL.Query()
 	info := &handshakeInfo{path: r.URL.Path, query: map[string]string{}}
@@ -69,9 +76,23 @@ func handshake(r *http.Request, cfg *config) (*handshakeInfo, *httpError) {
 		}
 	}
 	offered := offeredSubprotocols(r)
-	beta := strings.EqualFold(strings.TrimSpace(r.Header.Get("OpenAI-Beta")), "realtime=v1") || contains(offered, subprotoBeta)
+	if herr := info.route(r, q, offered); herr != nil {
+		return nil, herr
+	}
+	if herr := info.authorize(r, cfg, offered); herr != nil {
+		return nil, herr
+	}
+	if info.provider == OpenAI && info.fatal == nil && info.model == "" && q.Get("intent") == "" && q.Get("call_id") == "" {
+		info.fatal, info.closeCode, info.closeWhy = realtime.NewMissingModelError(), 4000, "invalid_request_error.missing_model"
+	}
+	info.subprotocols = chooseSubprotocol(offered)
+	info.describe(r, offered)
+	return info, nil
+}
 
-	notFound := &httpError{http.StatusNotFound, "404", "Resource not found"}
+// route decides provider, dialect and model from the path and query.
+func (info *handshakeInfo) route(r *http.Request, q url.Values, offered []string) *httpError {
+	beta := strings.EqualFold(strings.TrimSpace(r.Header.Get("OpenAI-Beta")), "realtime=v1") || contains(offered, subprotoBeta)
 	switch strings.TrimSuffix(r.URL.Path, "/") {
 	case "/openai/realtime":
 		info.provider, info.dialect = Azure, realtime.Preview
@@ -80,13 +101,13 @@ func handshake(r *http.Request, cfg *config) (*handshakeInfo, *httpError) {
 		if info.apiVersion == "" || info.model == "" {
 			// Azure answers a preview URL without api-version or deployment
 			// with 404 before the upgrade.
-			return nil, notFound
+			return errNotFound
 		}
 	case "/openai/v1/realtime":
 		info.provider, info.dialect = Azure, realtime.GA
 		info.model = q.Get("model")
 		if info.model == "" && q.Get("intent") == "" && q.Get("call_id") == "" {
-			return nil, &httpError{http.StatusBadRequest, "BadRequest", "Missing required query parameter: 'model'."}
+			return &httpError{http.StatusBadRequest, "BadRequest", "Missing required query parameter: 'model'."}
 		}
 	case "/v1/realtime":
 		info.provider, info.dialect = OpenAI, realtime.GA
@@ -95,36 +116,55 @@ func handshake(r *http.Request, cfg *config) (*handshakeInfo, *httpError) {
 		}
 		info.model = q.Get("model")
 	default:
-		return nil, notFound
+		return errNotFound
 	}
+	return nil
+}
 
+var errNotFound = &httpError{http.StatusNotFound, "404", "Resource not found"}
+
+// authorize checks the key when the server has one: Azure refuses before
+// the upgrade; the OpenAI service upgrades, reports and closes with 3000.
+func (info *handshakeInfo) authorize(r *http.Request, cfg *config, offered []string) *httpError {
+	if cfg.APIKey == "" {
+		return nil
+	}
 	key, bearer := credentials(r, offered)
-	if cfg.APIKey != "" {
-		got := key
-		if got == "" {
-			got = bearer
-		}
-		ok := got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(cfg.APIKey)) == 1
-		if !ok {
-			if info.provider == Azure {
-				return nil, &httpError{http.StatusUnauthorized, "401", "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource."}
-			}
-			// The OpenAI service upgrades, then reports and closes with 3000.
-			info.closeCode = 3000
-			if got == "" {
-				info.fatal = realtime.ErrMissingAuth()
-				info.closeWhy = "invalid_request_error"
-			} else {
-				info.fatal = realtime.ErrInvalidAPIKey(got)
-				info.closeWhy = "invalid_request_error.invalid_api_key"
-			}
+	got := key
+	if got == "" {
+		got = bearer
+	}
+	if got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(cfg.APIKey)) == 1 {
+		return nil
+	}
+	if info.provider == Azure {
+		return &httpError{http.StatusUnauthorized, "401", "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource."}
+	}
+	info.closeCode = 3000
+	if got == "" {
+		info.fatal, info.closeWhy = realtime.NewMissingAuthError(), "invalid_request_error"
+	} else {
+		info.fatal, info.closeWhy = realtime.NewInvalidAPIKeyError(got), "invalid_request_error.invalid_api_key"
+	}
+	return nil
+}
+
+// describe keeps what observers may see of the handshake: the offered
+// subprotocols without keys and the non-secret headers.
+func (info *handshakeInfo) describe(r *http.Request, offered []string) {
+	for _, p := range offered {
+		if !strings.HasPrefix(p, subprotoKey) {
+			info.offered = append(info.offered, p)
 		}
 	}
-	if info.provider == OpenAI && info.fatal == nil && info.model == "" && q.Get("intent") == "" && q.Get("call_id") == "" {
-		info.fatal, info.closeCode, info.closeWhy = realtime.ErrMissingModel(), 4000, "invalid_request_error.missing_model"
+	for _, k := range safeHeaders {
+		if v := r.Header.Get(k); v != "" {
+			if info.header == nil {
+				info.header = map[string]string{}
+			}
+			info.header[k] = truncateForLog(v)
+		}
 	}
-	info.subprotocols = chooseSubprotocol(offered)
-	return info, nil
 }
 
 // credentials returns the api key (header, query or subprotocol) and the

@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/rtmock/rtmock/cassette"
 	"github.com/rtmock/rtmock/mockserver"
 	"github.com/rtmock/rtmock/scenarios"
 )
@@ -38,10 +40,74 @@ func (d dialectCase) name2(preview string) string {
 	return r.Replace(preview)
 }
 
+// counter counts the frames a server's sessions received and sent, as its
+// observer sees them: tests on a manual clock use it to know that the
+// server has taken what they sent before they move the clock.
+type counter struct {
+	mu             sync.Mutex
+	client, server int
+	ended          bool // a session closed
+	changed        chan struct{}
+}
+
+func newCounter() *counter { return &counter{changed: make(chan struct{})} }
+
+func (c *counter) observer() mockserver.Observer {
+	return mockserver.ObserverFuncs{OnFrame: func(_ *mockserver.SessionInfo, o *mockserver.Observed) {
+		c.mu.Lock()
+		switch {
+		case o.Frame.Kind == cassette.KindClose || o.Frame.Kind == cassette.KindError:
+			c.ended = true
+		case o.Frame.Kind != cassette.KindText && o.Frame.Kind != cassette.KindBinary:
+		case o.Frame.Dir == cassette.Client:
+			c.client++
+		default:
+			c.server++
+		}
+		close(c.changed)
+		c.changed = make(chan struct{})
+		c.mu.Unlock()
+	}}
+}
+
+// waitClient waits until the server has taken n client frames; false when
+// a session ended first.
+func (c *counter) waitClient(ctx context.Context, n int) bool {
+	for {
+		c.mu.Lock()
+		ok, ended, ch := c.client >= n, c.ended, c.changed
+		c.mu.Unlock()
+		if ok {
+			return true
+		}
+		if ended {
+			return false
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
+
+func (c *counter) serverFrames() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.server
+}
+
+var counters sync.Map // *mockserver.Server → *counter
+
 func startServer(t *testing.T, opts *mockserver.Options) *mockserver.Server {
 	t.Helper()
 	if opts == nil {
 		opts = &mockserver.Options{}
+	}
+	var cnt *counter
+	if opts.Observer == nil {
+		cnt = newCounter()
+		opts.Observer = cnt.observer()
 	}
 	if opts.Pace.Mode == "" {
 		opts.Pace = scenarios.Pace{Mode: scenarios.PaceInstant, Factor: 1}
@@ -53,20 +119,27 @@ func startServer(t *testing.T, opts *mockserver.Options) *mockserver.Server {
 	if err != nil {
 		t.Fatalf("mockserver.New: %v", err)
 	}
+	if cnt != nil {
+		counters.Store(srv, cnt)
+	}
 	t.Cleanup(func() {
 		if err := srv.Close(); err != nil {
 			t.Errorf("Close: %v", err)
 		}
+		counters.Delete(srv)
 	})
 	return srv
 }
 
 // client is a minimal realtime client for tests.
 type client struct {
-	t    *testing.T
-	conn *websocket.Conn
-	ctx  context.Context
-	sent bool // set by every send
+	t     *testing.T
+	conn  *websocket.Conn
+	ctx   context.Context
+	sent  bool // set by every send
+	cnt   *counter
+	nSent int // frames sent
+	nRead int // frames read
 }
 
 type event struct {
@@ -112,10 +185,41 @@ func dial(t *testing.T, srv *mockserver.Server, d dialectCase) *client {
 	}
 	conn.SetReadLimit(64 << 20)
 	t.Cleanup(func() { conn.CloseNow() })
-	return &client{t: t, conn: conn, ctx: ctx}
+	c := &client{t: t, conn: conn, ctx: ctx}
+	if v, ok := counters.Load(srv); ok {
+		c.cnt = v.(*counter)
+	}
+	return c
+}
+
+// sendSync sends v and waits until the server has taken it (the server's
+// observer saw it arrive), so that moving a manual clock afterwards cannot
+// overtake it. It reports false when the session ended first.
+func (c *client) sendSync(v any) bool {
+	c.t.Helper()
+	if c.cnt == nil {
+		c.t.Fatal("sendSync needs the server's frame counter")
+	}
+	if err := c.write(v); err != nil {
+		return false
+	}
+	if !c.cnt.waitClient(c.ctx, c.nSent) {
+		if c.ctx.Err() != nil {
+			c.t.Fatalf("the server never took frame %d", c.nSent)
+		}
+		return false
+	}
+	return true
 }
 
 func (c *client) send(v any) {
+	c.t.Helper()
+	if err := c.write(v); err != nil {
+		c.t.Fatalf("write: %v", err)
+	}
+}
+
+func (c *client) write(v any) error {
 	c.t.Helper()
 	var b []byte
 	switch v := v.(type) {
@@ -128,9 +232,11 @@ func (c *client) send(v any) {
 		}
 	}
 	if err := c.conn.Write(c.ctx, websocket.MessageText, b); err != nil {
-		c.t.Fatalf("write: %v", err)
+		return err
 	}
 	c.sent = true
+	c.nSent++
+	return nil
 }
 
 // tryNext is next, but reports a closed connection instead of failing.
@@ -146,6 +252,7 @@ func (c *client) tryNext() (event, bool) {
 	if typ != websocket.MessageText {
 		c.t.Fatalf("server sent a binary frame")
 	}
+	c.nRead++
 	var e event
 	e.Raw = data
 	if err := json.Unmarshal(data, &e.M); err != nil {
@@ -164,6 +271,7 @@ func (c *client) next() event {
 	if typ != websocket.MessageText {
 		c.t.Fatalf("server sent a binary frame")
 	}
+	c.nRead++
 	var e event
 	e.Raw = data
 	if err := json.Unmarshal(data, &e.M); err != nil {

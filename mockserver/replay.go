@@ -3,11 +3,9 @@ package mockserver
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"time"
 
-	"github.com/coder/websocket"
 	"github.com/rtmock/rtmock/audio"
 	"github.com/rtmock/rtmock/cassette"
 	"github.com/rtmock/rtmock/realtime"
@@ -70,6 +68,7 @@ func replayLine(i int) int { return i + 2 }
 
 func newReplayPlan(c *cassette.Cassette) *replayPlan {
 	p := &replayPlan{c: c}
+	var parser realtime.Parser
 	cur := replayBlock{kind: anchorConnect}
 	var anchorT time.Duration
 	prefix := 300
@@ -89,21 +88,30 @@ func newReplayPlan(c *cassette.Cassette) *replayPlan {
 			p.expected = append(p.expected, replayClient{index: i, typ: f.Type})
 			flush(replayBlock{kind: anchorClient, clientIdx: len(p.expected) - 1}, f.T)
 		case f.Dir == cassette.Server && (f.Type == "input_audio_buffer.speech_started" || f.Type == "input_audio_buffer.speech_stopped"):
-			var ev struct {
-				Start int `json:"audio_start_ms"`
-				End   int `json:"audio_end_ms"`
-			}
-			json.Unmarshal(f.Data, &ev)
-			at := ev.End
+			v, _ := parser.Parse(f.Data)
+			end, _ := v.Get("audio_end_ms").Int()
+			at := int(end)
 			if f.Type == "input_audio_buffer.speech_started" {
-				at = ev.Start + prefix
+				start, _ := v.Get("audio_start_ms").Int()
+				at = int(start) + prefix
 			}
 			flush(replayBlock{kind: anchorAudio, audioMs: at}, f.T)
 			cur.frames = append(cur.frames, replayFrame{index: i, frame: f})
 		case f.Dir == cassette.Server:
 			if f.Type == "session.created" || f.Type == "session.updated" {
-				if fm, pre, ok := recordedInput(f.Data); ok {
-					p.format, prefix = fm, pre
+				if v, err := parser.Parse(f.Data); err == nil {
+					d := p.c.Header().Dialect
+					if d == "" {
+						d = realtime.Preview
+						if v.Path("session", "audio").Exists() {
+							d = realtime.GA
+						}
+					}
+					conf := realtime.ReadSession(d, v.Get("session"))
+					p.format = conf.InputFormat
+					if conf.TurnDetection != nil {
+						prefix = conf.TurnDetection.PrefixPaddingMs
+					}
 				}
 			}
 			cur.frames = append(cur.frames, replayFrame{index: i, offset: f.T - anchorT, frame: f,
@@ -114,49 +122,11 @@ func newReplayPlan(c *cassette.Cassette) *replayPlan {
 	return p
 }
 
-// recordedInput reads the input format and prefix padding of a recorded
-// session.created/updated in either dialect.
-func recordedInput(data []byte) (audio.Format, int, bool) {
-	var ev struct {
-		Session struct {
-			InputAudioFormat string `json:"input_audio_format"`
-			TurnDetection    *struct {
-				Prefix *int `json:"prefix_padding_ms"`
-			} `json:"turn_detection"`
-			Audio struct {
-				Input struct {
-					Format struct {
-						Type string `json:"type"`
-					} `json:"format"`
-					TurnDetection *struct {
-						Prefix *int `json:"prefix_padding_ms"`
-					} `json:"turn_detection"`
-				} `json:"input"`
-			} `json:"audio"`
-		} `json:"session"`
-	}
-	if json.Unmarshal(data, &ev) != nil {
-		return 0, 0, false
-	}
-	name, prefix := ev.Session.InputAudioFormat, 300
-	if td := ev.Session.TurnDetection; td != nil && td.Prefix != nil {
-		prefix = *td.Prefix
-	}
-	if name == "" {
-		name = ev.Session.Audio.Input.Format.Type
-		if td := ev.Session.Audio.Input.TurnDetection; td != nil && td.Prefix != nil {
-			prefix = *td.Prefix
-		}
-	}
-	f, err := audio.ParseFormatLenient(name)
-	if err != nil {
-		return 0, 0, false
-	}
-	return f, prefix, true
-}
-
-// replayState is a session's progress through a plan.
-type replayState struct {
+// replayer plays a recording back: the mode of every session of a Handler
+// with a cassette. It shares the session's scheduler and writer with the
+// simulation.
+type replayer struct {
+	*session
 	plan      *replayPlan
 	nextBlock int
 	nextExp   int
@@ -164,24 +134,29 @@ type replayState struct {
 	audioRem  int // bytes appended beyond whole milliseconds
 }
 
-// runReplay serves the session from the cassette; it shares the session's
-// loop, scheduler and writer with the simulation.
-func (s *session) startReplay() {
-	s.replay = &replayState{plan: s.cfg.replay}
-	s.tr.SessionID = "replay-" + s.ids.make("sess_")
-	if h := s.cfg.replay.c.Header(); h.Dialect != "" && h.Dialect != s.dialect {
-		s.mismatch(fmt.Sprintf("the cassette was recorded in the %s dialect but this session speaks %s (path %s)", h.Dialect, s.dialect, s.hs.path), -1)
+func newReplayer(s *session) *replayer { return &replayer{session: s, plan: s.cfg.replay} }
+
+func (r *replayer) start() {
+	r.setID("replay-" + r.ids.make("sess_"))
+	if h := r.plan.c.Header(); h.Dialect != "" && h.Dialect != r.dialect {
+		r.mismatch(fmt.Sprintf("the cassette was recorded in the %s dialect but this session speaks %s (path %s)", h.Dialect, r.dialect, r.hs.path), -1)
 	}
-	s.releaseBlocks()
+	r.scheduleExpiry(r.cfg.SessionMaxDuration)
+	r.releaseBlocks()
 }
 
-// releaseBlocks schedules every block whose anchor has been reached, in
-// recorded order.
+// latency is none: a recording's own gaps pace the replay.
+func (r *replayer) latency(*realtime.ClientEvent) time.Duration { return 0 }
+
+// audio counts microphone audio onto the timeline.
+func (r *replayer) audio(pcm []byte) { r.countAudio(len(pcm)) }
+
 // elisionMarker starts every elided audio string (see cassette.Elision).
 var elisionMarker = []byte(`"rtmock-elided:`)
 
-func (s *session) releaseBlocks() {
-	r := s.replay
+// releaseBlocks schedules every block whose anchor has been reached, in
+// recorded order.
+func (r *replayer) releaseBlocks() {
 	for r.nextBlock < len(r.plan.blocks) {
 		b := r.plan.blocks[r.nextBlock]
 		switch b.kind {
@@ -195,29 +170,27 @@ func (s *session) releaseBlocks() {
 			}
 		}
 		r.nextBlock++
-		now := s.clock.Now()
+		now := r.clock.Now()
 		for _, f := range b.frames {
-			f := f
-			s.schedule(now.Add(s.replayGap(f.offset)), nil, func() { s.replayFrame(f) })
+			r.at(now.Add(r.replayGap(f.offset)), nil, func() { r.replayFrame(f) })
 		}
 	}
 }
 
-func (s *session) replayGap(d time.Duration) time.Duration {
-	p := s.pace()
-	switch p.Mode {
-	case "instant":
+func (r *replayer) replayGap(d time.Duration) time.Duration {
+	p := r.pace()
+	if p.Mode == "instant" {
 		return 0
 	}
 	return time.Duration(float64(d) / p.Factor)
 }
 
-func (s *session) replayFrame(f replayFrame) {
+func (r *replayer) replayFrame(f replayFrame) {
 	switch f.frame.Kind {
 	case cassette.KindText:
 		if !f.elided {
 			// Found once at load: most frames go out as recorded, unscanned.
-			s.write(f.frame.Type, f.frame.Data)
+			r.write(f.frame.Type, f.frame.Data)
 			return
 		}
 		data, _, err := cassette.RestoreAudio(f.frame.Data, func(format string, n int) []byte {
@@ -225,65 +198,66 @@ func (s *session) replayFrame(f replayFrame) {
 			if ferr != nil {
 				return cassette.Silence(format, n)
 			}
-			return cachedTone(fm, 440, 0.3).AppendBytes(nil, 0, n)
+			return r.h.tones.get(fm, 440, 0.3).AppendBytes(nil, 0, n)
 		})
 		if err != nil {
 			data = f.frame.Data
 		}
-		s.write(f.frame.Type, data)
+		r.write(f.frame.Type, data)
 	case cassette.KindBinary:
-		if !s.closed {
-			s.record(FromServer, "", f.frame.Data, true, s.clock.Now())
-			s.conn.Write(s.wctx, websocket.MessageBinary, f.frame.Data)
-		}
+		b := cassette.Frame{Dir: cassette.Server, Kind: cassette.KindBinary, Data: f.frame.Data}
+		r.deliver(&b)
 	case cassette.KindClose:
-		s.closeWith(websocket.StatusCode(f.frame.Code), f.frame.Reason)
+		r.closeWith(f.frame.Code, f.frame.Reason)
 	case cassette.KindError:
-		s.closed = true
-		s.conn.CloseNow()
+		r.closeWith(1006, f.frame.Reason)
 	}
 }
 
-// replayReceive matches a client frame against the recording.
-func (s *session) replayReceive(h realtime.Header, data []byte) {
-	r := s.replay
-	if h.Type == realtime.ClientInputAppend {
-		raw, ok, _ := realtime.StringField(data, "audio")
-		if ok {
+// handle matches a client event against the recording; what the table of
+// client events finds wrong is the recording's business, not the replay's.
+func (r *replayer) handle(ev *realtime.ClientEvent, _ *realtime.Error) {
+	if ev.Type == realtime.ClientInputAppend {
+		if raw, ok := ev.Member("audio").RawString(); ok {
 			if n := base64.StdEncoding.DecodedLen(len(raw)) - padding(raw); n > 0 {
-				per := r.plan.format.BytesPerMs()
-				r.audioRem += n
-				r.audioMs += r.audioRem / per
-				r.audioRem %= per
+				r.countAudio(n)
 			}
 		}
-		s.releaseBlocks()
 		return
 	}
 	if r.nextExp >= len(r.plan.expected) {
-		s.mismatch(fmt.Sprintf("client sent %s after the end of the recording", h.Type), -1)
+		r.mismatch(fmt.Sprintf("client sent %s after the end of the recording", ev.Type), -1)
 		return
 	}
 	want := r.plan.expected[r.nextExp]
-	if want.typ == h.Type {
+	if want.typ == ev.Type {
 		r.nextExp++
-		s.releaseBlocks()
+		r.releaseBlocks()
 		return
 	}
 	// Resynchronise on the next recorded event of this type, reporting the
 	// ones the client skipped; an event the recording never has again is
 	// reported and ignored.
 	for j := r.nextExp + 1; j < len(r.plan.expected); j++ {
-		if r.plan.expected[j].typ == h.Type {
+		if r.plan.expected[j].typ == ev.Type {
 			for k := r.nextExp; k < j; k++ {
-				s.mismatch(fmt.Sprintf("the client did not send %s", r.plan.expected[k].typ), r.plan.expected[k].index)
+				r.mismatch(fmt.Sprintf("the client did not send %s", r.plan.expected[k].typ), r.plan.expected[k].index)
 			}
 			r.nextExp = j + 1
-			s.releaseBlocks()
+			r.releaseBlocks()
 			return
 		}
 	}
-	s.mismatch(fmt.Sprintf("expected %s, got %s", want.typ, h.Type), want.index)
+	r.mismatch(fmt.Sprintf("expected %s, got %s", want.typ, ev.Type), want.index)
+}
+
+// countAudio advances the client's audio timeline by n bytes.
+func (r *replayer) countAudio(n int) {
+	per := r.plan.format.BytesPerMs()
+	r.audioRem += n
+	r.audioMs += r.audioRem / per
+	r.audioRem %= per
+	r.releaseBlocks()
 }
 
 func padding(raw []byte) int {
@@ -295,15 +269,15 @@ func padding(raw []byte) int {
 }
 
 // mismatch reports a difference between the client and the recording.
-func (s *session) mismatch(msg string, frame int) {
-	where := s.cfg.replay.c.Path()
+func (r *replayer) mismatch(msg string, frame int) {
+	where := r.plan.c.Path()
 	if frame >= 0 {
 		where = fmt.Sprintf("%s:%d", where, replayLine(frame))
 	}
 	full := "replay " + where + ": " + msg
-	s.tr.Mismatches = append(s.tr.Mismatches, full)
-	s.cfg.Logger.Warn("replay mismatch", "session", s.tr.SessionID, "cassette", where, "msg", msg)
-	if s.cfg.ReplayStrict {
-		s.sendError(&realtime.Error{Type: realtime.InvalidRequestError, Code: "rtmock_replay_mismatch", Message: full}, "")
+	r.tr.Mismatches = append(r.tr.Mismatches, full)
+	r.cfg.Logger.Warn("replay mismatch", "session", r.info.ID, "cassette", where, "msg", truncateForLog(msg))
+	if r.cfg.ReplayStrict {
+		r.sendError(&realtime.Error{Type: realtime.InvalidRequestError, Code: "rtmock_replay_mismatch", Message: full}, "")
 	}
 }

@@ -48,7 +48,7 @@ func recordVoiceSession(t *testing.T, d dialectCase, speech []byte) *mockserver.
 func serverFrames(tr *mockserver.Transcript) [][]byte {
 	var out [][]byte
 	for _, f := range tr.Frames {
-		if f.Dir == mockserver.FromServer {
+		if f.Dir == cassette.Server && f.Kind == cassette.KindText {
 			out = append(out, f.Data)
 		}
 	}
@@ -98,7 +98,7 @@ func TestReplayIsByteExactAndAnchoredToAudio(t *testing.T) {
 			// 2720 ms of audio, however it chunked it.
 			appended := 0
 			for _, f := range tr.Frames {
-				if f.Dir == mockserver.FromClient && f.Type == realtime.ClientInputAppend {
+				if f.Dir == cassette.Client && f.Type == realtime.ClientInputAppend {
 					var ev struct{ Audio string }
 					json.Unmarshal(f.Data, &ev)
 					b, _ := base64.StdEncoding.DecodeString(ev.Audio)

@@ -1,483 +1,358 @@
 package mockserver
 
 import (
-	"container/heap"
-	"context"
-	"encoding/base64"
-	"encoding/json"
-	"errors"
 	"math/rand/v2"
-	"slices"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
-	"github.com/coder/websocket"
-	"github.com/rtmock/rtmock/audio"
+	"github.com/rtmock/rtmock/cassette"
 	"github.com/rtmock/rtmock/realtime"
-	"github.com/rtmock/rtmock/scenarios"
 )
 
-// session is one simulated realtime session. A single goroutine (run) owns
-// all of its state; a second one reads frames from the socket into inbox.
+// transport carries one session's frames to and from its client: a
+// WebSocket, or a WebRTC data channel and audio track. The session calls
+// send with its lock held; close runs after the lock is released; abort
+// may be called from any goroutine at any time.
+type transport interface {
+	kind() string
+	// send writes one server frame (KindText or KindBinary). It may block
+	// until the client takes it; Options.WriteTimeout bounds that.
+	send(f *cassette.Frame) error
+	// close ends the connection with a close frame and waits briefly for
+	// the client's.
+	close(code int, reason string)
+	// abort drops the connection at once, without a close frame.
+	abort()
+}
+
+// mode is what a session does with client events: simulate the service
+// (sim) or play a recording back (replayer). Methods are called with the
+// session lock held.
+type mode interface {
+	// start runs at connect: session.created, or the recording's first
+	// frames.
+	start()
+	// latency is how long after its arrival a client event is processed:
+	// the service answers events in order, each some time later (§4).
+	latency(ev *realtime.ClientEvent) time.Duration
+	// handle processes one client event in arrival order; verr is what the
+	// table of client events found wrong with it, if anything.
+	handle(ev *realtime.ClientEvent, verr *realtime.Error)
+	// audio takes input audio that came outside events (a WebRTC
+	// microphone track), as PCM16 24 kHz.
+	audio(pcm []byte)
+}
+
+// session is one realtime session: the plumbing every mode and transport
+// shares. It has no goroutine of its own. The transport's reader calls
+// receive; steps run from the scheduler's timer; both take mu, so the
+// session's state has one owner at a time. Writes that block (a client
+// that stops reading) are cut by the Handler's watchdog.
 type session struct {
+	mu      sync.Mutex
+	h       *Handler
 	cfg     *config
-	conn    *websocket.Conn
-	hs      *handshakeInfo
-	ctx     context.Context
-	cancel  context.CancelFunc
+	info    SessionInfo
 	clock   Clock
 	started time.Time
 	dialect realtime.Dialect
-	rng     *rand.Rand
+	hs      *handshakeInfo
 	ids     ids
+	seed    int64
+	parser  realtime.Parser
+	t       transport
+	q       sched
+	pipe    pipeline
+	m       mode
 	tr      *Transcript
-	buf     []byte // reused for every outgoing frame
+	keep    bool
+	faults  *faultChain // nil without faults
+	closed  bool
+	buf     []byte   // reused for every outgoing frame
+	after   []func() // run once the lock is released
+	space   *sync.Cond
+	closing sync.WaitGroup // a close handshake in progress
 
-	inbox  chan inbound
-	steps  stepQueue
-	seq    uint64
-	closed bool
-
-	scn             *scenarios.Scenario
-	used            []bool
-	conf            sessionConfig
-	convID          string
-	items           []*item
-	byID            map[string]*item
-	active          *response // the response writing to the default conversation
-	oob             map[*response]bool
-	audioOutPresent bool
-
-	// Input audio on the session's cumulative timeline.
-	inFormat     audio.Format
-	totalBytes   int64 // every byte ever appended
-	bufferStart  int64 // timeline byte where the uncommitted buffer starts
-	vad          *audio.VAD
-	vadBaseMs    int // timeline ms at which vad was created
-	speechItemID string
-
-	// What happened since the last response, for turn matching.
-	itemSinceResponse, commitSinceResponse bool
-	lastUserTranscript                     string
-
-	replay *replayState // nil unless replaying a cassette
-	faults *faultState  // nil without faults
-	seed   int64
-
-	// wctx bounds writes. It is not s.ctx: coder/websocket closes the
-	// socket when a write's context ends, and at shutdown the session must
-	// still send its close frame. It ends with the session, or 3 s after a
-	// shutdown began, so a client that stopped reading cannot hold a
-	// session forever. One context for all writes keeps the hot path free
-	// of per-frame timers.
-	wctx      context.Context
-	wcancel   context.CancelFunc
-	stopGrace func() bool
+	slow    atomic.Bool  // the watchdog dropped the client for not reading
+	writing atomic.Int64 // when the send in progress started (wall clock, UnixNano), 0 when none
+	// expireBy is when, on the session's clock, a session whose write is
+	// blocked past its expiry is cut (UnixNano; 0: never). abortBy is when,
+	// on the wall clock, a shutting-down session is cut whatever it does.
+	expireBy atomic.Int64
+	abortBy  atomic.Int64
+	waiting  atomic.Int32 // readers waiting for the lock
 }
 
-type inbound struct {
-	typ  websocket.MessageType
-	data []byte
-	at   time.Time
-	err  error
-}
-
-// step is something the session does at a time: send the next event of a
-// response, fire a simulated barge-in, expire the session.
-type step struct {
-	at   time.Time
-	seq  uint64
-	resp *response // nil for session-level steps
-	fn   func()
-}
-
-type stepQueue []*step
-
-func (q stepQueue) Len() int { return len(q) }
-func (q stepQueue) Less(i, j int) bool {
-	if !q[i].at.Equal(q[j].at) {
-		return q[i].at.Before(q[j].at)
-	}
-	return q[i].seq < q[j].seq
-}
-func (q stepQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *stepQueue) Push(x any)   { *q = append(*q, x.(*step)) }
-func (q *stepQueue) Pop() any {
-	old := *q
-	s := old[len(old)-1]
-	old[len(old)-1] = nil
-	*q = old[:len(old)-1]
-	return s
-}
-
-func newSession(parent context.Context, cfg *config, conn *websocket.Conn, hs *handshakeInfo, n int64) *session {
-	ctx, cancel := context.WithCancel(parent)
+func newSession(h *Handler, hs *handshakeInfo, n int64, t transport) *session {
+	cfg := h.cfg
 	seed := cfg.Seed + n - 1
 	if cfg.Scenario != nil && cfg.Scenario.Seed != 0 {
 		seed = cfg.Scenario.Seed + n - 1
 	}
-	s0 := seed
 	rng := rand.New(rand.NewPCG(uint64(seed), uint64(seed)>>32^0x9e3779b97f4a7c15))
 	s := &session{
-		cfg: cfg, conn: conn, hs: hs, ctx: ctx, cancel: cancel,
-		clock: cfg.Clock, dialect: hs.dialect, rng: rng, ids: ids{rng},
-		inbox: make(chan inbound, 16), scn: cfg.Scenario,
-		byID: map[string]*item{}, oob: map[*response]bool{}, seed: s0,
+		h: h, cfg: cfg, clock: cfg.Clock, dialect: hs.dialect, hs: hs, ids: ids{rng}, seed: seed, t: t,
+		keep: cfg.KeepTranscripts || cfg.OnSessionEnd != nil,
 	}
-	s.wctx, s.wcancel = context.WithCancel(context.Background())
-	s.stopGrace = context.AfterFunc(ctx, func() { time.AfterFunc(3*time.Second, s.wcancel) })
+	s.parser.StrictUTF8 = true
+	s.space = sync.NewCond(&s.mu)
+	s.q.clock = s.clock
+	s.q.fire = s.onTimer
 	s.started = s.clock.Now()
-	s.tr = &Transcript{ID: n, Provider: hs.provider, Dialect: hs.dialect, Path: hs.path, Query: hs.query, Started: s.started}
-	if s.scn != nil {
-		s.used = make([]bool, len(s.scn.Turns))
+	s.info = SessionInfo{N: n, Provider: hs.provider, Dialect: hs.dialect, Transport: t.kind(), Path: hs.path,
+		Query: hs.query, Header: hs.header, Subprotocols: hs.offered, Started: s.started}
+	if cfg.Scenario != nil {
+		s.info.Scenario = cfg.Scenario.Name
+	}
+	s.tr = &Transcript{ID: n, Provider: hs.provider, Dialect: hs.dialect, Transport: t.kind(), Path: hs.path, Query: hs.query, Started: s.started}
+	if cfg.replay != nil {
+		s.m = newReplayer(s)
+	} else {
+		s.m = newSim(s)
 	}
 	return s
 }
 
-// run serves the session until either side closes it, and returns its
-// transcript.
-func (s *session) run() *Transcript {
-	defer s.cancel()
-	// The reader has its own context: coder/websocket closes the socket at
-	// once when a Read's context ends, and on shutdown the session must
-	// still send its 1001 close frame.
-	readerCtx, stopReader := context.WithCancel(context.Background())
-	readerDone := make(chan struct{})
-	go s.readLoop(readerCtx, readerDone)
-	defer func() {
-		s.attributeClose()
-		s.conn.CloseNow()
-		s.stopGrace()
-		s.wcancel()
-		stopReader()
-		<-readerDone
-		s.tr.Ended = s.clock.Now()
-	}()
+// lock takes the session lock; unlock releases it and then runs what was
+// deferred until then (closing the transport, which may wait).
+func (s *session) lock() { s.mu.Lock() }
 
+func (s *session) unlock() {
+	acts := s.after
+	s.after = nil
+	s.mu.Unlock()
+	for _, a := range acts {
+		a()
+	}
+}
+
+// start announces the session and runs its mode's connect.
+func (s *session) start() {
+	s.lock()
+	defer s.unlock()
+	if obs := s.cfg.Observer; obs != nil {
+		obs.SessionStarted(&s.info)
+	}
 	if f := s.hs.fatal; f != nil {
 		// The OpenAI service upgrades, reports the problem and closes.
 		s.sendError(f, "")
-		s.closeWith(websocket.StatusCode(s.hs.closeCode), s.hs.closeWhy)
-		return s.tr
-	}
-	s.initFaults(s.seed)
-	if s.cfg.replay != nil {
-		s.startReplay()
-	} else {
-		s.start()
-	}
-	timer := s.clock.NewTimer(time.Hour)
-	defer timer.Stop()
-	for !s.closed {
-		s.runDue()
-		if s.closed {
-			break
-		}
-		if len(s.steps) > 0 {
-			timer.Reset(s.steps[0].at.Sub(s.clock.Now()))
-		} else {
-			timer.Stop()
-		}
-		select {
-		case in := <-s.inbox:
-			// What is due by now happens before a frame that arrives now.
-			s.runDue()
-			s.receive(in)
-		case <-timer.C():
-		case <-s.ctx.Done():
-			s.closeWith(websocket.StatusGoingAway, "server shutting down")
-		}
-	}
-	return s.tr
-}
-
-// runDue runs every step whose time has come, letting client frames that
-// are already waiting in between so that, for example, a response.cancel is
-// seen mid-stream even in instant pace.
-func (s *session) runDue() {
-	for len(s.steps) > 0 && !s.closed {
-		if s.steps[0].at.After(s.clock.Now()) {
-			return
-		}
-		st := heap.Pop(&s.steps).(*step)
-		if st.resp != nil && st.resp.finished {
-			continue
-		}
-		st.fn()
-		if s.closed {
-			return
-		}
-		select {
-		case in := <-s.inbox:
-			s.receive(in)
-		default:
-		}
-	}
-}
-
-func (s *session) readLoop(ctx context.Context, done chan<- struct{}) {
-	defer close(done)
-	for {
-		typ, data, err := s.conn.Read(ctx)
-		in := inbound{typ: typ, data: data, at: s.clock.Now(), err: err}
-		select {
-		case s.inbox <- in:
-		case <-ctx.Done():
-			return
-		}
-		if err != nil {
-			return
-		}
-	}
-}
-
-// schedule runs fn after d (on the session's clock), tied to resp when
-// non-nil so that finishing resp drops it.
-func (s *session) schedule(at time.Time, resp *response, fn func()) {
-	s.seq++
-	heap.Push(&s.steps, &step{at: at, seq: s.seq, resp: resp, fn: fn})
-}
-
-// latency scales a live-service latency by the pace.
-func (s *session) latency(d time.Duration, p scenarios.Pace) time.Duration {
-	switch p.Mode {
-	case scenarios.PaceInstant:
-		return 0
-	case scenarios.PaceLive, scenarios.PaceRealtime:
-		return time.Duration(float64(d) / p.Factor)
-	}
-	return d
-}
-
-func (s *session) pace() scenarios.Pace { return s.cfg.Pace }
-
-// start sends session.created and runs the connect turn, if any.
-func (s *session) start() {
-	s.conf = defaultSessionConfig(s.dialect, s.hs.model)
-	if s.hs.provider == OpenAI && s.hs.model != "" {
-		s.conf.Model = s.hs.model
-	}
-	if s.scn != nil {
-		s.conf.applyScenario(s.scn.Session)
-	}
-	s.conf.ID = s.ids.make("sess_")
-	s.tr.SessionID = s.conf.ID
-	maxDur := s.cfg.SessionMaxDuration
-	if s.scn != nil && s.scn.ExpiresAfter > 0 {
-		maxDur = s.scn.ExpiresAfter
-	}
-	s.conf.ExpiresAt = s.started.Add(maxDur).Unix()
-	s.convID = s.ids.make("conv_")
-	s.resetInput()
-	s.emit("session.created", kv{"session", s.conf.render(s.dialect)})
-	s.schedule(s.started.Add(maxDur), nil, func() { s.expire(maxDur) })
-	if t := s.takeTurn(scenarios.OnConnect); t != nil {
-		s.runTurn(t, "", scenarios.OnConnect, nil)
-	}
-}
-
-// attributeClose corrects who closed the session when a write failed
-// because the client's close frame had just arrived: the reader has it.
-func (s *session) attributeClose() {
-	if s.tr.ClosedBy != FromClient || s.tr.CloseCode > 0 {
+		s.closeWith(s.hs.closeCode, s.hs.closeWhy)
 		return
 	}
-	for {
-		select {
-		case in := <-s.inbox:
-			if in.err != nil {
-				if code := websocket.CloseStatus(in.err); code > 0 {
-					s.tr.CloseCode = int(code)
-					var ce websocket.CloseError
-					if errors.As(in.err, &ce) {
-						s.tr.CloseReason = ce.Reason
-					}
-				}
-				return
-			}
-		default:
-			return
-		}
-	}
+	s.faults = bindFaults(s)
+	s.m.start()
+	s.rearm()
 }
+
+// setID names the session once its mode knows its id.
+func (s *session) setID(id string) {
+	s.info.ID, s.tr.SessionID = id, id
+}
+
+// scheduleExpiry ends the session after d with session_expired; the
+// watchdog ends it a little later whatever it is doing.
+func (s *session) scheduleExpiry(d time.Duration) {
+	at := s.started.Add(d)
+	s.q.at(at, nil, func() { s.expire(d) })
+	s.expireBy.Store(at.Add(expireGrace).UnixNano())
+}
+
+// expireGrace is how long after its expiry a session that cannot send its
+// goodbye (a client that stopped reading) is cut by the watchdog.
+const expireGrace = 5 * time.Second
 
 // expire ends the session as the service does at its maximum duration:
 // a session_expired error, then a close.
 func (s *session) expire(after time.Duration) {
-	e := realtime.ErrSessionExpired(int(after / time.Minute))
+	e := realtime.NewSessionExpiredError(int(after / time.Minute))
 	if after%time.Minute != 0 {
 		e.Message = "Your session hit the maximum duration of " + after.String() + "."
 	}
 	s.sendError(e, "")
-	s.closeWith(websocket.StatusNormalClosure, "session_expired")
+	s.closeWith(1000, "session_expired")
 }
 
-// receive handles one inbound frame.
-func (s *session) receive(in inbound) {
+// onTimer is the scheduler timer's call: run what is due.
+func (s *session) onTimer() {
+	s.lock()
+	defer s.unlock()
+	s.q.armedAt = time.Time{}
 	if s.closed {
 		return
 	}
-	if in.err == nil && s.delayInbound(in) {
-		return
-	}
-	s.receiveNow(in)
+	s.runDue()
+	s.rearm()
 }
 
-func (s *session) receiveNow(in inbound) {
+// runDue runs every step whose time has come. Between steps it lets a
+// reader that waits for the lock in, so that a response.cancel lands
+// mid-stream even when a whole response is due at once.
+func (s *session) runDue() {
+	for !s.closed {
+		st := s.q.next(s.clock.Now())
+		if st == nil {
+			return
+		}
+		st.fn()
+		if s.waiting.Load() > 0 && !s.closed {
+			s.mu.Unlock()
+			yield()
+			s.mu.Lock()
+		}
+	}
+}
+
+// rearm points the scheduler's timer at the next step, running anything
+// already due first.
+func (s *session) rearm() {
+	if s.closed {
+		s.q.clear()
+		return
+	}
+	s.runDue()
+	if !s.closed {
+		s.q.rearm(s.clock.Now())
+	}
+}
+
+// at schedules fn at t on the session's clock, tied to life when not nil.
+func (s *session) at(t time.Time, life *lifetime, fn func()) { s.q.at(t, life, fn) }
+
+// receive takes one frame from the transport's reader.
+func (s *session) receive(f cassette.Frame) {
+	s.waiting.Add(1)
+	s.lock()
+	s.waiting.Add(-1)
+	defer s.unlock()
 	if s.closed {
 		return
 	}
-	if in.err != nil {
-		s.closed = true
-		s.tr.ClosedBy = FromClient
-		s.tr.CloseCode = int(websocket.CloseStatus(in.err))
-		var ce websocket.CloseError
-		if errors.As(in.err, &ce) {
-			s.tr.CloseReason = ce.Reason
+	if s.faults != nil {
+		s.faults.in(&f)
+	} else {
+		s.accept(&f)
+	}
+	s.rearm()
+}
+
+// waitForSpace blocks the transport's reader while the queue of client
+// events waiting to be processed holds more than Options.MaxQueuedBytes:
+// a client cannot make the server buffer without bound.
+func (s *session) waitForSpace() {
+	s.lock()
+	for !s.closed && s.pipe.bytes > s.cfg.MaxQueuedBytes {
+		s.space.Wait()
+	}
+	s.unlock()
+}
+
+// accept records a client frame and hands it to the mode in order.
+func (s *session) accept(f *cassette.Frame) {
+	now := s.clock.Now()
+	f.T = now.Sub(s.started)
+	if f.Kind == cassette.KindBinary {
+		s.observe(f, nil, 0)
+		s.sendError(realtime.NewBinaryFrameError(), "")
+		return
+	}
+	ev, verr := realtime.DecodeClient(&s.parser, s.dialect, f.Data)
+	f.Type = ev.Type
+	if ev.BadUTF8 && s.t.kind() == "websocket" {
+		// RFC 6455 §8.1: a text frame that is not UTF-8 fails the connection.
+		s.observe(f, nil, 0)
+		s.closeWith(1007, "invalid UTF-8 in a text frame")
+		return
+	}
+	if ev.Root.Kind() != realtime.JSONObject {
+		s.observe(f, nil, 0)
+		s.sendError(verr, "")
+		return
+	}
+	s.observe(f, &ev, 0)
+	if ev.Kind != realtime.ClientUnknown && len(ev.Kind.Spec().Transports) > 0 && !hasString(ev.Kind.Spec().Transports, s.t.kind()) && verr == nil {
+		verr = realtime.NewUnknownEventTypeError(s.dialect, ev.Type).WithEventID(ev.EventID)
+	}
+	s.pipe.push(s, &ev, verr, now)
+}
+
+func hasString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// clientAudio takes microphone audio from a transport that carries it
+// outside events.
+func (s *session) clientAudio(pcm []byte) {
+	s.waiting.Add(1)
+	s.lock()
+	s.waiting.Add(-1)
+	defer s.unlock()
+	if !s.closed {
+		s.m.audio(pcm)
+		s.rearm()
+	}
+}
+
+// gone records that the connection ended on the client's side: its close
+// frame (code > 0) or a dropped connection.
+func (s *session) gone(code int, reason string) {
+	s.lock()
+	defer s.unlock()
+	if s.closed {
+		if s.tr.ClosedBy == cassette.Client && s.tr.CloseCode <= 0 && code > 0 {
+			// A write failed under the client's close: now we know its code.
+			s.tr.CloseCode, s.tr.CloseReason = code, reason
 		}
 		return
 	}
-	if in.typ == websocket.MessageBinary {
-		s.record(FromClient, "", in.data, true, in.at)
-		s.sendError(realtime.ErrBinaryFrame(), "")
-		return
+	s.closed = true
+	s.tr.ClosedBy, s.tr.CloseCode, s.tr.CloseReason = cassette.Client, code, reason
+	f := cassette.Frame{T: s.clock.Now().Sub(s.started), Dir: cassette.Client, Kind: cassette.KindClose, Code: code, Reason: reason}
+	if code <= 0 {
+		s.tr.CloseCode = 1006
+		f.Kind, f.Code, f.Reason = cassette.KindError, 0, "the connection dropped without a close frame"
 	}
-	h, err := realtime.Peek(in.data)
-	s.record(FromClient, h.Type, in.data, false, in.at)
-	if err != nil {
-		switch {
-		case errors.Is(err, realtime.ErrMissingType):
-			s.sendError(realtime.ErrMissingTypeField(), h.EventID)
-		case errors.Is(err, realtime.ErrTypeNotText):
-			s.sendError(realtime.ErrInvalidType("type", "a string", "another type"), h.EventID)
-		default:
-			detail := err.Error()
-			var se *realtime.SyntaxError
-			if errors.As(err, &se) {
-				detail = "expected a JSON object, error at byte " + strconv.Itoa(se.Offset)
-			}
-			s.sendError(realtime.ErrInvalidJSON(detail), "")
-		}
-		return
+	s.observe(&f, nil, 0)
+	s.q.clear()
+	s.space.Broadcast()
+}
+
+// finish ends the session's bookkeeping once its transport is done.
+func (s *session) finish() *Transcript {
+	s.lock()
+	s.closed = true
+	s.q.clear()
+	s.space.Broadcast()
+	s.tr.Ended = s.clock.Now()
+	s.tr.SlowConsumer = s.slow.Load()
+	if obs := s.cfg.Observer; obs != nil {
+		obs.SessionEnded(&s.info, s.tr)
 	}
-	if s.replay != nil {
-		s.replayReceive(h, in.data)
-		return
+	s.unlock()
+	return s.tr
+}
+
+// observe records a frame in the transcript and shows it to the observer.
+func (s *session) observe(f *cassette.Frame, ev *realtime.ClientEvent, k realtime.Kind) {
+	if s.keep {
+		c := *f
+		c.Data = append([]byte(nil), f.Data...)
+		s.tr.Frames = append(s.tr.Frames, c)
 	}
-	if e := s.dispatch(h, in.data); e != nil {
-		s.sendError(e, h.EventID)
+	if obs := s.cfg.Observer; obs != nil {
+		obs.Frame(&s.info, &Observed{Frame: *f, Client: ev, Kind: k})
 	}
 }
 
-// allowedKeys lists the top-level members of each client event.
-var allowedKeys = map[string][]string{
-	realtime.ClientSessionUpdate:  {"session"},
-	realtime.ClientInputAppend:    {"audio"},
-	realtime.ClientInputCommit:    {},
-	realtime.ClientInputClear:     {},
-	realtime.ClientItemCreate:     {"previous_item_id", "item"},
-	realtime.ClientItemRetrieve:   {"item_id"},
-	realtime.ClientItemDelete:     {"item_id"},
-	realtime.ClientItemTruncate:   {"item_id", "content_index", "audio_end_ms"},
-	realtime.ClientResponseCreate: {"response"},
-	realtime.ClientResponseCancel: {"response_id"},
-}
-
-func checkKeys(typ string, data []byte) *realtime.Error {
-	keys, err := realtime.Keys(data)
-	if err != nil {
-		return realtime.ErrInvalidJSON(err.Error())
-	}
-	allowed := allowedKeys[typ]
-	for _, k := range keys {
-		if k == "type" || k == "event_id" {
-			continue
-		}
-		ok := false
-		for _, a := range allowed {
-			if a == k {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			return realtime.ErrUnknownParameter(k)
-		}
-	}
-	return nil
-}
-
-func (s *session) dispatch(h realtime.Header, data []byte) *realtime.Error {
-	if !realtime.IsClientType(s.dialect, h.Type) || h.Type == realtime.ClientSessionClose ||
-		h.Type == realtime.ClientSessionInputAppend || h.Type == realtime.ClientTranscriptionSessionUpdate {
-		if realtime.IsClientType(s.dialect, h.Type) {
-			return &realtime.Error{Type: realtime.InvalidRequestError, Code: realtime.CodeInvalidValue, Param: "type",
-				Message: "rtmock does not simulate '" + h.Type + "' (translation and transcription-only sessions are not supported)."}
-		}
-		return realtime.ErrUnknownEventType(s.dialect, h.Type)
-	}
-	if e := checkKeys(h.Type, data); e != nil {
-		return e
-	}
-	switch h.Type {
-	case realtime.ClientInputAppend:
-		return s.onAppend(data)
-	case realtime.ClientSessionUpdate:
-		return s.onSessionUpdate(data)
-	case realtime.ClientInputCommit:
-		return s.onCommit(h.EventID)
-	case realtime.ClientInputClear:
-		return s.onClear()
-	case realtime.ClientItemCreate:
-		return s.onItemCreate(data)
-	case realtime.ClientItemRetrieve:
-		return s.onItemRetrieve(data)
-	case realtime.ClientItemDelete:
-		return s.onItemDelete(data)
-	case realtime.ClientItemTruncate:
-		return s.onItemTruncate(data)
-	case realtime.ClientResponseCreate:
-		return s.onResponseCreate(h.EventID, data)
-	case realtime.ClientResponseCancel:
-		return s.onResponseCancel(data)
-	}
-	return realtime.ErrUnknownEventType(s.dialect, h.Type)
-}
-
-func (s *session) onSessionUpdate(data []byte) *realtime.Error {
-	var ev struct {
-		Session json.RawMessage `json:"session"`
-	}
-	if err := json.Unmarshal(data, &ev); err != nil {
-		return realtime.ErrInvalidJSON(err.Error())
-	}
-	next, e := parseSessionUpdate(s.dialect, s.hs.provider, s.conf, ev.Session, s.audioOutPresent)
-	if e != nil {
-		return e
-	}
-	inputChanged := next.InputFormat != s.conf.InputFormat || !sameTurnDetection(next.TurnDetection, s.conf.TurnDetection)
-	s.conf = next
-	if inputChanged {
-		s.resetInput()
-	}
-	rendered := s.conf.render(s.dialect)
-	s.schedule(s.clock.Now().Add(s.latency(s.cfg.lat.SessionUpdated, s.pace())), nil, func() {
-		s.emit("session.updated", kv{"session", rendered})
-	})
-	return nil
-}
-
-func sameTurnDetection(a, b *turnDetection) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return a.Type == b.Type && a.Threshold == b.Threshold && a.PrefixPaddingMs == b.PrefixPaddingMs && a.SilenceDurationMs == b.SilenceDurationMs
-}
-
-// kv is one member of an event, in order.
-type kv struct {
-	k string
-	v any
+// emitKind sends the server event of kind k under its dialect's name.
+func (s *session) emitKind(k realtime.Kind, members ...kv) {
+	s.emit(s.dialect.Name(k), members...)
 }
 
 // emit sends a server event: {"type":…,"event_id":…, members…}.
@@ -489,69 +364,53 @@ func (s *session) emit(typ string, members ...kv) {
 	b = s.ids.appendEventID(b)
 	b = append(b, '"')
 	for _, m := range members {
-		b = append(b, ',', '"')
-		b = append(b, m.k...)
-		b = append(b, '"', ':')
-		switch v := m.v.(type) {
-		case json.RawMessage:
-			b = append(b, orNull(v)...)
-		case string:
-			b = realtime.AppendJSONString(b, v)
-		case int:
-			b = strconv.AppendInt(b, int64(v), 10)
-		case nil:
-			b = append(b, "null"...)
-		default:
-			j, err := json.Marshal(v)
-			if err != nil {
-				panic("mockserver: cannot encode " + typ + "." + m.k + ": " + err.Error())
-			}
-			b = append(b, j...)
-		}
+		b = appendMember(b, typ, m)
 	}
 	b = append(b, '}')
 	s.buf = b
 	s.write(typ, b)
 }
 
-// emitKind sends the server event of kind k under its dialect's name.
-func (s *session) emitKind(k realtime.Kind, members ...kv) {
-	s.emit(s.dialect.Name(k), members...)
-}
-
+// write sends a server text frame, through the session's faults if any.
 func (s *session) write(typ string, b []byte) {
+	f := cassette.Frame{Dir: cassette.Server, Kind: cassette.KindText, Data: b, Type: typ}
 	if s.faults != nil {
-		s.writeFaulty(typ, b)
+		s.faults.out(&f)
 		return
 	}
-	s.rawWrite(typ, b)
+	s.deliver(&f)
 }
 
-// rawWrite sends a frame now.
-func (s *session) rawWrite(typ string, b []byte) {
+// deliver puts a server frame on the wire now.
+func (s *session) deliver(f *cassette.Frame) {
 	if s.closed {
 		return
 	}
-	s.record(FromServer, typ, b, false, s.clock.Now())
-	err := s.conn.Write(s.wctx, websocket.MessageText, b)
+	f.T = s.clock.Now().Sub(s.started)
+	s.observe(f, nil, realtime.KindOf(s.dialect, f.Type))
+	s.writing.Store(time.Now().UnixNano())
+	err := s.t.send(f)
+	s.writing.Store(0)
 	if err != nil {
-		s.closed = true
-		if s.tr.ClosedBy == "" {
-			s.tr.ClosedBy = FromClient
-			s.tr.CloseCode = int(websocket.CloseStatus(err))
-		}
+		s.lost()
 		return
 	}
 	if s.faults != nil {
-		s.afterWrite(typ)
+		s.faults.sent(f)
 	}
 }
 
-func (s *session) record(dir Direction, typ string, data []byte, binary bool, at time.Time) {
-	if !s.cfg.KeepTranscripts {
+// lost handles a write that failed: the client went away (or the
+// watchdog cut it).
+func (s *session) lost() {
+	if s.closed {
 		return
 	}
-	s.tr.Frames = append(s.tr.Frames, Frame{At: at.Sub(s.started), Dir: dir, Type: typ, Data: append([]byte(nil), data...), Binary: binary})
+	s.closed = true
+	if s.tr.ClosedBy == "" {
+		s.tr.ClosedBy, s.tr.CloseCode = cassette.Client, 0
+	}
+	s.q.clear()
 }
 
 func (s *session) sendError(e *realtime.Error, clientEventID string) {
@@ -559,220 +418,68 @@ func (s *session) sendError(e *realtime.Error, clientEventID string) {
 		e = e.WithEventID(clientEventID)
 	}
 	s.tr.Errors++
-	b := s.buf[:0]
-	id := s.ids.appendEventID(nil)
-	b = e.AppendEvent(b, string(id))
+	b := e.AppendEvent(s.buf[:0], string(s.ids.appendEventID(nil)))
 	s.buf = b
-	s.cfg.Logger.Debug("error event", "session", s.conf.ID, "code", e.Code, "message", e.Message)
+	s.cfg.Logger.Debug("error event", "session", s.info.ID, "code", e.Code, "message", truncateForLog(e.Message))
 	s.write("error", b)
 }
 
-// closeWith closes the socket with a close frame, as the server.
-func (s *session) closeWith(code websocket.StatusCode, reason string) {
+// truncateForLog keeps attacker-sized values out of logs.
+func truncateForLog(s string) string {
+	const max = 200
+	if len(s) <= max {
+		return s
+	}
+	return s[:max] + "…(" + strconv.Itoa(len(s)) + " bytes)"
+}
+
+// closeWith closes the connection with a close frame, as the server; code
+// 1006 drops it without one.
+func (s *session) closeWith(code int, reason string) {
 	if s.closed {
 		return
 	}
 	s.closed = true
-	s.tr.ClosedBy, s.tr.CloseCode, s.tr.CloseReason = FromServer, int(code), reason
-	s.conn.Close(code, reason)
-}
-
-// ---- input audio ----
-
-func (s *session) resetInput() {
-	s.inFormat = s.conf.InputFormat
-	s.vad = nil
-	s.speechItemID = ""
-	if td := s.conf.TurnDetection; td != nil && td.Type != "" {
-		th, pre, sil := td.Threshold, td.PrefixPaddingMs, td.SilenceDurationMs
-		v, err := audio.NewVAD(audio.VADConfig{Format: s.inFormat, Threshold: &th, PrefixPaddingMs: &pre, SilenceDurationMs: &sil})
-		if err == nil {
-			s.vad = v
-			s.vadBaseMs = s.timelineMs()
-		}
+	s.tr.ClosedBy, s.tr.CloseCode, s.tr.CloseReason = cassette.Server, code, reason
+	f := cassette.Frame{T: s.clock.Now().Sub(s.started), Dir: cassette.Server, Kind: cassette.KindClose, Code: code, Reason: reason}
+	if code == 1006 {
+		f.Kind, f.Code = cassette.KindError, 0
 	}
-}
-
-func (s *session) timelineMs() int {
-	return int(s.totalBytes / int64(s.inFormat.BytesPerMs()))
-}
-
-func (s *session) bufferedMs() float64 {
-	return float64(s.totalBytes-s.bufferStart) / float64(s.inFormat.BytesPerMs())
-}
-
-func (s *session) formatDesc() string {
-	switch s.inFormat {
-	case audio.G711ULaw:
-		return "G.711 u-law at 8kHz"
-	case audio.G711ALaw:
-		return "G.711 A-law at 8kHz"
-	}
-	return "mono PCM16 at 24kHz"
-}
-
-func (s *session) onAppend(data []byte) *realtime.Error {
-	raw, ok, err := realtime.StringField(data, "audio")
-	if err != nil {
-		return realtime.ErrInvalidJSON(err.Error())
-	}
-	if !ok {
-		if keys, _ := realtime.Keys(data); slices.Contains(keys, "audio") {
-			return realtime.ErrInvalidType("audio", "a string", "another type")
-		}
-		return realtime.ErrMissingParameter("audio")
-	}
-	raw, uerr := realtime.Unquote(raw)
-	if uerr != nil {
-		return realtime.ErrInvalidAudio(s.formatDesc())
-	}
-	pcm := make([]byte, base64.StdEncoding.DecodedLen(len(raw)))
-	n, derr := base64.StdEncoding.Decode(pcm, raw)
-	if derr != nil || n%s.inFormat.BytesPerSample() != 0 {
-		return realtime.ErrInvalidAudio(s.formatDesc())
-	}
-	pcm = pcm[:n]
-	s.totalBytes += int64(n)
-	if s.vad == nil {
-		return nil
-	}
-	for _, ev := range s.vad.Feed(pcm) {
-		switch ev.Type {
-		case audio.SpeechStarted:
-			s.speechStarted(s.vadBaseMs + ev.AudioStartMs)
-		case audio.SpeechStopped:
-			s.speechStopped(s.vadBaseMs+ev.AudioEndMs, "")
-		}
-	}
-	return nil
-}
-
-// speechStarted reports the user starting to talk and interrupts the
-// active response when the session asks for it.
-func (s *session) speechStarted(startMs int) {
-	s.speechItemID = s.ids.make("item_")
-	s.emitKind(realtime.KindSpeechStarted, kv{"audio_start_ms", startMs}, kv{"item_id", s.speechItemID})
-	if td := s.conf.TurnDetection; td != nil && td.InterruptResponse && s.active != nil {
-		s.finishResponse(s.active, "cancelled", "turn_detected")
-	}
-}
-
-// speechStopped ends the user's turn: commit, the user item, transcription
-// and, with create_response, the answer.
-func (s *session) speechStopped(endMs int, transcript string) {
-	id := s.speechItemID
-	if id == "" {
-		id = s.ids.make("item_")
-	}
-	s.speechItemID = ""
-	s.emitKind(realtime.KindSpeechStopped, kv{"audio_end_ms", endMs}, kv{"item_id", id})
-	endByte := int64(endMs) * int64(s.inFormat.BytesPerMs())
-	if endByte < s.bufferStart {
-		endByte = s.bufferStart
-	}
-	audioBytes := endByte - s.bufferStart
-	if endByte > s.totalBytes {
-		audioBytes = s.totalBytes - s.bufferStart
-		endByte = s.totalBytes
-	}
-	s.bufferStart = endByte
-	s.commitItem(id, int(audioBytes), scenarios.OnUserSpeech, transcript)
-	if td := s.conf.TurnDetection; td != nil && td.CreateResponse && s.active == nil && s.conf.Type != "transcription" {
-		t := s.takeTurn(scenarios.OnUserSpeech)
-		s.runTurn(t, "", scenarios.OnUserSpeech, nil)
-	}
-}
-
-// commitItem sends committed and the user audio item, then schedules the
-// item's transcription when it is enabled.
-func (s *session) commitItem(id string, audioBytes int, trigger scenarios.Trigger, transcript string) {
-	prev := s.lastItemID()
-	s.emitKind(realtime.KindInputCommitted, kv{"previous_item_id", nullable(prev)}, kv{"item_id", id})
-	it := &item{ID: id, Type: "message", Role: "user", Status: "completed",
-		Content: []contentPart{{Kind: partInputAudio, AudioBytes: audioBytes, format: s.inFormat}}}
-	s.insertItem(it, prev)
-	s.announceItem(it, prev)
-	s.commitSinceResponse = true
-	if !s.conf.transcriptionEnabled() {
+	s.observe(&f, nil, 0)
+	s.q.clear()
+	s.space.Broadcast()
+	t := s.t
+	if code == 1006 {
+		s.after = append(s.after, t.abort)
 		return
 	}
-	if transcript == "" {
-		transcript = s.userTranscript(trigger)
-	}
-	fails := false
-	if t := s.peekTurn(trigger); t != nil && t.User != nil && t.User.TranscriptionFails {
-		fails = true
-	}
-	now := s.clock.Now()
-	p := s.pace()
-	if !fails && s.dialect == realtime.GA {
-		s.schedule(now.Add(s.latency(s.cfg.lat.TranscriptionDelta, p)), nil, func() {
-			s.emitKind(realtime.KindInputTranscriptionDelta, kv{"item_id", id}, kv{"content_index", 0}, kv{"delta", transcript})
-		})
-	}
-	s.schedule(now.Add(s.latency(s.cfg.lat.TranscriptionDone, p)), nil, func() {
-		if fails {
-			s.emitKind(realtime.KindInputTranscriptionFailed, kv{"item_id", id}, kv{"content_index", 0},
-				kv{"error", map[string]any{"type": "transcription_error", "code": "audio_unintelligible", "message": "Audio could not be transcribed.", "param": nil}})
-			return
-		}
-		if it, ok := s.byID[id]; ok && len(it.Content) > 0 {
-			t := transcript
-			it.Content[0].Transcript = &t
-		}
-		members := []kv{{"item_id", id}, {"content_index", 0}, {"transcript", transcript}}
-		if s.dialect == realtime.GA {
-			members = append(members, kv{"usage", map[string]any{"type": "duration", "seconds": float64(audioBytes) / float64(s.inFormat.BytesPerMs()) / 1000}})
-		}
-		s.emitKind(realtime.KindInputTranscriptionCompleted, members...)
+	// The close handshake waits for the client's close frame: not on
+	// whatever goroutine closed (a clock's timer, a test advancing a manual
+	// clock), but on its own, which the session's reader waits for.
+	s.closing.Add(1)
+	s.after = append(s.after, func() {
+		go func() {
+			defer s.closing.Done()
+			t.close(code, reason)
+		}()
 	})
 }
 
-// userTranscript is what the simulated transcription says the user said.
-func (s *session) userTranscript(trigger scenarios.Trigger) string {
-	if s.lastUserTranscript != "" {
-		t := s.lastUserTranscript
-		s.lastUserTranscript = ""
-		return t
-	}
-	if t := s.peekTurn(trigger); t != nil && t.User != nil && t.User.Transcript != "" {
-		return t.User.Transcript
-	}
-	return "Hello."
+// shutdown ends the session because the server is going away.
+func (s *session) shutdown() {
+	s.lock()
+	s.closeWith(1001, "server shutting down")
+	s.unlock()
 }
 
-func (s *session) onCommit(eventID string) *realtime.Error {
-	if ms := s.bufferedMs(); ms < 100 {
-		return realtime.ErrCommitEmpty(ms)
-	}
-	id := s.speechItemID
-	if id == "" {
-		id = s.ids.make("item_")
-	}
-	s.speechItemID = ""
-	n := int(s.totalBytes - s.bufferStart)
-	s.bufferStart = s.totalBytes
-	if s.vad != nil {
-		s.vad.Reset()
-	}
-	at := s.clock.Now().Add(s.latency(s.cfg.lat.Committed, s.pace()))
-	s.schedule(at, nil, func() { s.commitItem(id, n, scenarios.OnCommit, "") })
-	return nil
+// note records that a fault fired.
+func (s *session) note(dir cassette.Direction, what string) {
+	f := cassette.Frame{T: s.clock.Now().Sub(s.started), Dir: dir, Kind: cassette.KindFault, Reason: what}
+	s.observe(&f, nil, 0)
 }
 
-func (s *session) onClear() *realtime.Error {
-	s.bufferStart = s.totalBytes
-	s.speechItemID = ""
-	if s.vad != nil {
-		s.vad.Reset()
-	}
-	s.emitKind(realtime.KindInputCleared)
-	return nil
-}
-
-func nullable(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
+// dropped records a server frame a fault swallowed.
+func (s *session) dropped(f *cassette.Frame) {
+	s.tr.Dropped++
+	s.note(f.Dir, "drop "+f.Type)
 }

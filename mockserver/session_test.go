@@ -2,6 +2,7 @@ package mockserver_test
 
 import (
 	"encoding/base64"
+	"github.com/rtmock/rtmock/cassette"
 	"strings"
 	"testing"
 	"time"
@@ -319,15 +320,17 @@ func TestActiveResponseRaceAndCancel(t *testing.T) {
 			if !clock.AwaitTimer(start.Add(280*time.Millisecond), c.ctx.Done()) {
 				t.Fatal("response.created was never scheduled")
 			}
-			c.send(`{"type":"response.create","event_id":"second"}`)
-			e := c.next()
-			if e.Type != "error" || e.str("error.code") != "conversation_already_has_active_response" || e.str("error.event_id") != "second" {
-				t.Fatalf("second response.create answered with %s", e.Raw)
-			}
+			c.sendSync(`{"type":"response.create","event_id":"second"}`)
+			// The service answers in order: the first request's
+			// response.created before the second's error (§4(i)).
 			clock.Advance(280 * time.Millisecond)
 			created := c.next()
 			if created.Type != "response.created" || created.str("response.status") != "in_progress" {
 				t.Fatalf("got %s", created.Raw)
+			}
+			e := c.next()
+			if e.Type != "error" || e.str("error.code") != "conversation_already_has_active_response" || e.str("error.event_id") != "second" {
+				t.Fatalf("second response.create answered with %s", e.Raw)
 			}
 			if !strings.Contains(e.str("error.message"), created.str("response.id")) {
 				t.Errorf("race error does not name the active response: %s", e.str("error.message"))
@@ -424,8 +427,8 @@ func TestLivePaceLatencies(t *testing.T) {
 	}
 	at := map[string]time.Duration{}
 	for _, f := range trs[0].Frames {
-		if _, seen := at[f.Type]; !seen && f.Dir == mockserver.FromServer {
-			at[f.Type] = f.At
+		if _, seen := at[f.Type]; !seen && f.Dir == cassette.Server {
+			at[f.Type] = f.T
 		}
 	}
 	base := at["session.updated"]

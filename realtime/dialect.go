@@ -168,50 +168,5 @@ func Translate(name string, from, to Dialect) string {
 	return to.Name(KindOf(from, name))
 }
 
-// Client event types. They are the same in both dialects except where noted.
-const (
-	ClientSessionUpdate              = "session.update"
-	ClientTranscriptionSessionUpdate = "transcription_session.update" // preview only
-	ClientSessionClose               = "session.close"                // GA translation sessions only
-	ClientInputAppend                = "input_audio_buffer.append"
-	ClientSessionInputAppend         = "session.input_audio_buffer.append" // GA translation sessions only
-	ClientInputCommit                = "input_audio_buffer.commit"
-	ClientInputClear                 = "input_audio_buffer.clear"
-	ClientItemCreate                 = "conversation.item.create"
-	ClientItemRetrieve               = "conversation.item.retrieve"
-	ClientItemTruncate               = "conversation.item.truncate"
-	ClientItemDelete                 = "conversation.item.delete"
-	ClientResponseCreate             = "response.create"
-	ClientResponseCancel             = "response.cancel"
-	ClientOutputAudioBufferClear     = "output_audio_buffer.clear" // WebRTC/SIP only
-)
-
-// ClientTypes returns the client event types the service accepts in dialect d,
-// in the order the service lists them in its "Invalid value" error.
-func ClientTypes(d Dialect) []string {
-	if d == GA {
-		return []string{
-			ClientSessionUpdate, ClientSessionClose, ClientInputAppend, ClientSessionInputAppend,
-			ClientInputCommit, ClientInputClear, ClientItemCreate, ClientItemTruncate,
-			ClientItemDelete, ClientItemRetrieve, ClientResponseCreate, ClientResponseCancel,
-		}
-	}
-	return []string{
-		ClientSessionUpdate, ClientTranscriptionSessionUpdate, ClientInputAppend,
-		ClientInputCommit, ClientInputClear, ClientItemCreate, ClientItemTruncate,
-		ClientItemDelete, ClientItemRetrieve, ClientResponseCreate, ClientResponseCancel,
-	}
-}
-
-// IsClientType reports whether typ is a client event type of dialect d.
-func IsClientType(d Dialect, typ string) bool {
-	for _, t := range ClientTypes(d) {
-		if t == typ {
-			return true
-		}
-	}
-	return false
-}
-
 // IsServerType reports whether typ names a server event in dialect d.
 func IsServerType(d Dialect, typ string) bool { return KindOf(d, typ) != KindUnknown }

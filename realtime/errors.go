@@ -125,50 +125,50 @@ func invalid(code, param, format string, args ...any) *Error {
 	return &Error{Type: InvalidRequestError, Code: code, Param: param, Message: fmt.Sprintf(format, args...)}
 }
 
-// ErrInvalidJSON is the service's answer to a text frame that is not JSON.
-func ErrInvalidJSON(detail string) *Error {
+// NewInvalidJSONError is the service's answer to a text frame that is not JSON.
+func NewInvalidJSONError(detail string) *Error {
 	return invalid(CodeInvalidJSON, "", "Invalid event: failed to parse JSON value: %s.", detail)
 }
 
-// ErrBinaryFrame is the answer to a binary WebSocket message.
-func ErrBinaryFrame() *Error {
+// NewBinaryFrameError is the answer to a binary WebSocket message.
+func NewBinaryFrameError() *Error {
 	return invalid(CodeInvalidEvent, "", "Expected a text WebSocket message; binary frames are not supported.")
 }
 
-// ErrMissingTypeField is the answer to an event without "type".
-func ErrMissingTypeField() *Error {
+// NewMissingTypeFieldError is the answer to an event without "type".
+func NewMissingTypeFieldError() *Error {
 	return invalid(CodeInvalidEvent, "type", "The 'type' field is missing.")
 }
 
-// ErrUnknownEventType is the answer to an event type the dialect does not
+// NewUnknownEventTypeError is the answer to an event type the dialect does not
 // accept (including invented keep-alives such as "ping").
-func ErrUnknownEventType(d Dialect, typ string) *Error {
+func NewUnknownEventTypeError(d Dialect, typ string) *Error {
 	return invalid(CodeInvalidValue, "type", "Invalid value: '%s'. Supported values are: %s.",
 		typ, "'"+strings.Join(ClientTypes(d), "', '")+"'")
 }
 
-// ErrUnknownParameter is the answer to a field the event does not have.
-func ErrUnknownParameter(path string) *Error {
+// NewUnknownParameterError is the answer to a field the event does not have.
+func NewUnknownParameterError(path string) *Error {
 	return invalid(CodeUnknownParameter, path, "Unknown parameter: '%s'.", path)
 }
 
-// ErrMissingParameter is the answer to a required field that is absent.
-func ErrMissingParameter(path string) *Error {
+// NewMissingParameterError is the answer to a required field that is absent.
+func NewMissingParameterError(path string) *Error {
 	return invalid(CodeMissingRequiredParam, path, "Missing required parameter: '%s'.", path)
 }
 
-// ErrInvalidType is the answer to a field of the wrong JSON type.
-func ErrInvalidType(path, want, got string) *Error {
+// NewInvalidTypeError is the answer to a field of the wrong JSON type.
+func NewInvalidTypeError(path, want, got string) *Error {
 	return invalid(CodeInvalidType, path, "Invalid type for '%s': expected %s, but got %s instead.", path, want, got)
 }
 
-// ErrInvalidValue is the answer to a field with a value outside its enum.
-func ErrInvalidValue(path, got string, supported []string) *Error {
+// NewInvalidValueError is the answer to a field with a value outside its enum.
+func NewInvalidValueError(path, got string, supported []string) *Error {
 	return invalid(CodeInvalidValue, path, "Invalid value: '%s'. Supported values are: '%s'.", got, strings.Join(supported, "', '"))
 }
 
-// ErrBelowMin and ErrAboveMax are the answers to numbers out of range.
-func ErrBelowMin(path string, min, got float64, integer bool) *Error {
+// NewBelowMinError is the answer to a number below its minimum.
+func NewBelowMinError(path string, min, got float64, integer bool) *Error {
 	code := CodeDecimalBelowMin
 	if integer {
 		code = CodeIntegerBelowMin
@@ -176,8 +176,8 @@ func ErrBelowMin(path string, min, got float64, integer bool) *Error {
 	return invalid(code, path, "Invalid '%s': expected a value >= %s, but got %s instead.", path, num(min), num(got))
 }
 
-// ErrAboveMax is the answer to a number above its maximum.
-func ErrAboveMax(path string, max, got float64, integer bool) *Error {
+// NewAboveMaxError is the answer to a number above its maximum.
+func NewAboveMaxError(path string, max, got float64, integer bool) *Error {
 	code := CodeDecimalAboveMax
 	if integer {
 		code = CodeIntegerAboveMax
@@ -187,87 +187,87 @@ func ErrAboveMax(path string, max, got float64, integer bool) *Error {
 
 func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
-// ErrInvalidAudio is the answer to an append whose audio is not valid base64
+// NewInvalidAudioError is the answer to an append whose audio is not valid base64
 // or not whole samples of the session's input format (e.g. "mono PCM16 at 24kHz").
-func ErrInvalidAudio(formatDesc string) *Error {
+func NewInvalidAudioError(formatDesc string) *Error {
 	return invalid(CodeInvalidValue, "audio", "Invalid 'audio'. Expected base64-encoded audio bytes (%s) but got an invalid value.", formatDesc)
 }
 
-// ErrCommitEmpty is the answer to a commit with less than 100 ms buffered.
-func ErrCommitEmpty(bufferedMs float64) *Error {
+// NewCommitEmptyError is the answer to a commit with less than 100 ms buffered.
+func NewCommitEmptyError(bufferedMs float64) *Error {
 	return invalid(CodeCommitEmpty, "", "Error committing input audio buffer: buffer too small. Expected at least 100ms of audio, but buffer only has %.2fms of audio.", bufferedMs)
 }
 
-// ErrActiveResponse is the answer to response.create while one is active.
-func ErrActiveResponse(responseID string) *Error {
+// NewActiveResponseError is the answer to response.create while one is active.
+func NewActiveResponseError(responseID string) *Error {
 	return invalid(CodeActiveResponse, "", "Conversation already has an active response in progress: %s. Wait until the response is finished before creating a new one.", responseID)
 }
 
-// ErrCancelNotActive is the answer to response.cancel with nothing active.
-func ErrCancelNotActive() *Error {
+// NewCancelNotActiveError is the answer to response.cancel with nothing active.
+func NewCancelNotActiveError() *Error {
 	return invalid(CodeCancelNotActive, "", "Cancellation failed: no active response found")
 }
 
-// ErrTruncateNotAudio is the answer to truncating an item that is not
+// NewTruncateNotAudioError is the answer to truncating an item that is not
 // assistant audio, or that has no audio yet, or at 0 ms.
-func ErrTruncateNotAudio() *Error {
+func NewTruncateNotAudioError() *Error {
 	return invalid(CodeUnsupportedContentType, "", "Only model output audio messages can be truncated")
 }
 
-// ErrTruncateTooLong is the answer to audio_end_ms beyond the item's audio.
-func ErrTruncateTooLong(haveMs, wantMs int) *Error {
+// NewTruncateTooLongError is the answer to audio_end_ms beyond the item's audio.
+func NewTruncateTooLongError(haveMs, wantMs int) *Error {
 	return invalid(CodeInvalidValue, "audio_end_ms", "Audio content of %dms is already shorter than %dms", haveMs, wantMs)
 }
 
-// ErrItemNotFound is the answer to an unknown item id (param names the field).
-func ErrItemNotFound(param, id string) *Error {
+// NewItemNotFoundError is the answer to an unknown item id (param names the field).
+func NewItemNotFoundError(param, id string) *Error {
 	return invalid(CodeItemNotFound, param, "Item with item_id '%s' does not exist.", id)
 }
 
-// ErrPreviousItemNotFound is the answer to an unknown previous_item_id.
-func ErrPreviousItemNotFound(id string) *Error {
+// NewPreviousItemNotFoundError is the answer to an unknown previous_item_id.
+func NewPreviousItemNotFoundError(id string) *Error {
 	return invalid(CodeItemNotFound, "previous_item_id", "Previous item with id '%s' does not exist.", id)
 }
 
-// ErrCannotUpdateVoice is the answer to a voice change after assistant audio.
-func ErrCannotUpdateVoice() *Error {
+// NewCannotUpdateVoiceError is the answer to a voice change after assistant audio.
+func NewCannotUpdateVoiceError() *Error {
 	return invalid(CodeCannotUpdateVoice, "session.voice", "Cannot update a conversation's voice if assistant audio is present.")
 }
 
-// ErrSessionExpired is sent when the session reaches its maximum duration;
+// NewSessionExpiredError is sent when the session reaches its maximum duration;
 // a close frame follows.
-func ErrSessionExpired(minutes int) *Error {
+func NewSessionExpiredError(minutes int) *Error {
 	return invalid(CodeSessionExpired, "", "Your session hit the maximum duration of %d minutes.", minutes)
 }
 
-// ErrInvalidAPIKey is sent on the OpenAI path for a wrong key; close 3000 follows.
-func ErrInvalidAPIKey(key string) *Error {
+// NewInvalidAPIKeyError is sent on the OpenAI path for a wrong key; close 3000 follows.
+func NewInvalidAPIKeyError(key string) *Error {
 	return invalid(CodeInvalidAPIKey, "", "Incorrect API key provided: %s. You can find your API key at https://platform.openai.com/account/api-keys.", maskKey(key))
 }
 
-// ErrMissingAuth is sent on the OpenAI path without credentials; close 3000 follows.
-func ErrMissingAuth() *Error {
+// NewMissingAuthError is sent on the OpenAI path without credentials; close 3000 follows.
+func NewMissingAuthError() *Error {
 	return invalid("", "", "Missing bearer or basic authentication in header")
 }
 
-// ErrMissingModel and ErrBetaShapeDisabled are handshake-time errors on the
+// NewMissingModelError and ErrBetaShapeDisabled are handshake-time errors on the
 // OpenAI path; close 4000 follows.
-func ErrMissingModel() *Error {
+func NewMissingModelError() *Error {
 	return invalid(CodeMissingModel, "", "You must provide a model parameter")
 }
 
-// ErrBetaShapeDisabled is the GA service's answer to the beta header.
-func ErrBetaShapeDisabled() *Error {
+// NewBetaShapeDisabledError is the GA service's answer to the beta header.
+func NewBetaShapeDisabledError() *Error {
 	return invalid(CodeBetaAPIShapeDisabled, "", "The beta Realtime API shape has been disabled for this model. Remove the 'OpenAI-Beta: realtime=v1' header to use the GA shape.")
 }
 
-// ErrRateLimited is the answer when simulated rate limits are exhausted.
-func ErrRateLimited() *Error {
+// NewRateLimitedError is the answer when simulated rate limits are exhausted.
+func NewRateLimitedError() *Error {
 	return &Error{Type: "rate_limit_error", Code: CodeRateLimitExceeded, Message: "Rate limit reached. Please try again later."}
 }
 
-// ErrServer is a generic service fault.
-func ErrServer(msg string) *Error {
+// NewServerError is a generic service fault.
+func NewServerError(msg string) *Error {
 	if msg == "" {
 		msg = "The server had an error while processing your request. Sorry about that!"
 	}

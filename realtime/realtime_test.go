@@ -97,7 +97,7 @@ func TestDialectNames(t *testing.T) {
 
 func TestErrorEventIsJSON(t *testing.T) {
 	t.Parallel()
-	e := realtime.ErrUnknownEventType(realtime.GA, "ping\n\"x\"").WithEventID("evt_1")
+	e := realtime.NewUnknownEventTypeError(realtime.GA, "ping\n\"x\"").WithEventID("evt_1")
 	b := e.AppendEvent(nil, "event_abc")
 	var got struct {
 		Type    string `json:"type"`
@@ -117,7 +117,7 @@ func TestErrorEventIsJSON(t *testing.T) {
 		*got.Error.Param != "type" || *got.Error.EventID != "evt_1" || !strings.Contains(got.Error.Message, "'session.update'") {
 		t.Errorf("unexpected error event: %s", b)
 	}
-	nullCode := realtime.ErrMissingAuth().AppendEvent(nil, "e")
+	nullCode := realtime.NewMissingAuthError().AppendEvent(nil, "e")
 	if !strings.Contains(string(nullCode), `"code":null`) || !strings.Contains(string(nullCode), `"event_id":null}`) {
 		t.Errorf("empty code and event id must be null: %s", nullCode)
 	}

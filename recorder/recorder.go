@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/rtmock/rtmock/cassette"
+	"github.com/rtmock/rtmock/internal/hostcheck"
 )
 
 // DefaultName is the default cassette file name template.
@@ -54,7 +55,11 @@ type Options struct {
 	// It must give a plain file name. "" means DefaultName.
 	Name string
 
-	// Redact lists more secret values to scrub from cassettes and logs.
+	// Redact lists secret values to replace with [REDACTED] everywhere in
+	// cassettes and logs, the conversation included (a password a user
+	// speaks or types, say). Credentials need not be listed: they are
+	// scrubbed where they stand (see package doc). A value short or plain
+	// enough to change ordinary text is still replaced; New logs a warning.
 	Redact []string
 
 	// ElideAudio records audio as markers that keep its format and size
@@ -76,11 +81,20 @@ type Options struct {
 	// own, whose idle connections Close closes.
 	HTTPClient *http.Client
 
-	// OriginPatterns are the browser origins allowed to connect besides
-	// the request's own host: path.Match patterns on the origin's host:port.
-	// Nil allows loopback origins only (localhost, 127.0.0.1 and [::1], any
-	// port), so that no web page can use the credentials the recorder
-	// adds. Clients that send no Origin, such as SDKs outside browsers, are
+	// AllowedHosts are the names, besides loopback ones, that a request's
+	// Host header may carry (see package internal/hostcheck: host names or
+	// IP addresses without a port, "*.example.com", or "*" for any). Nil
+	// allows loopback names only (localhost, 127.0.0.0/8, ::1), so that a
+	// web page cannot reach the recorder through DNS rebinding. Refused
+	// requests get 403 before anything else is looked at.
+	AllowedHosts []string
+
+	// OriginPatterns are the browser origins allowed to connect:
+	// path.Match patterns on the origin's host:port. Nil allows loopback
+	// origins only (localhost, 127.0.0.1 and [::1], any port), so that no
+	// web page can use the credentials the recorder adds. An origin equal
+	// to the request's Host is allowed only when that host is loopback.
+	// Clients that send no Origin, such as SDKs outside browsers, are
 	// always allowed. Refused clients get 403 before anything is dialed.
 	OriginPatterns []string
 
@@ -90,8 +104,34 @@ type Options struct {
 	// says how many; the frame that crosses the bound is still recorded.
 	QueueBytes int
 
+	// MaxMessageBytes is the largest WebSocket message relayed, either
+	// way. 0 means cassette.MaxFrameSize (24 MiB), room for the service's
+	// 15 MiB audio appends. A larger message closes the session: the side
+	// that sent it gets 1009 from the WebSocket library, the other side
+	// 1009 with a reason that names the limit.
+	MaxMessageBytes int64
+
 	// DialTimeout bounds the upstream handshake. 0 means 30 seconds.
 	DialTimeout time.Duration
+
+	// ReadHeaderTimeout bounds reading a request's headers. 0 means 10
+	// seconds.
+	ReadHeaderTimeout time.Duration
+
+	// ReadTimeout bounds reading a request, body included, and everything
+	// up to a WebSocket upgrade, which waits for the upstream's handshake.
+	// 0 means DialTimeout plus 30 seconds. Upgraded sessions have no
+	// deadline: they last as long as both sides keep them open.
+	ReadTimeout time.Duration
+
+	// IdleTimeout closes a keep-alive connection that carries no request
+	// for this long. 0 means 60 seconds. Upgraded sessions are not idle
+	// connections and are never cut by it.
+	IdleTimeout time.Duration
+
+	// MaxHeaderBytes bounds a request's line and headers; a larger request
+	// gets 431. 0 means 64 KiB (net/http allows 4 KiB more than this).
+	MaxHeaderBytes int
 
 	// Recorder names the recorder in cassette headers. "" means "rtrecord".
 	Recorder string
@@ -102,6 +142,10 @@ type Options struct {
 
 	// relayOnly relays without recording: the benchmark's baseline.
 	relayOnly bool
+
+	// createFile creates a cassette file exclusively; nil means
+	// os.OpenFile. Tests put a failing file system here.
+	createFile func(path string) (cassetteFile, error)
 }
 
 // Recorder is the recording proxy, an http.Handler. Use Serve to run it on
@@ -109,7 +153,9 @@ type Options struct {
 type Recorder struct {
 	opts      Options
 	upstream  *url.URL
-	redactor  *cassette.Redactor
+	hosts     *hostcheck.Checker
+	redactor  *cassette.Redactor // the Redact values: scrubbed everywhere, payloads included
+	apiKey    []string           // Options.APIKey when it is safe to scrub by value
 	name      *template.Template
 	client    *http.Client
 	transport *http.Transport // our own, when opts.HTTPClient is nil
@@ -152,11 +198,69 @@ func New(opts *Options) (*Recorder, error) {
 	if _, err := fileName(name, nameData{Time: "2026-11-25T12-00-00Z", ID: "id", Seq: 1, Provider: "azure", Dialect: "ga", Deployment: "gpt-realtime"}); err != nil {
 		return nil, err
 	}
+	hosts, err := hostcheck.New(o.AllowedHosts)
+	if err != nil {
+		return nil, err
+	}
+	o.setDefaults()
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if !o.relayOnly {
+		if err := checkDir(o.Dir); err != nil {
+			return nil, err
+		}
+	}
+	rec := &Recorder{
+		opts:     o,
+		upstream: up,
+		hosts:    hosts,
+		redactor: cassette.NewRedactor(o.Redact...),
+		name:     name,
+		client:   o.HTTPClient,
+		log:      log,
+		sessions: map[*session]struct{}{},
+		done:     make(chan struct{}),
+	}
+	rec.apiKey = rec.scrubbable("the API key", o.APIKey)
+	for _, v := range o.Redact {
+		if why := unsafeToScrub(v); why != "" {
+			log.Warn("a --redact value "+why+": it is still replaced everywhere, as asked, so ordinary text, ids and audio that contain it will be changed in cassettes",
+				"length", len(v))
+		}
+	}
+	if rec.client == nil {
+		rec.transport = http.DefaultTransport.(*http.Transport).Clone()
+		rec.client = &http.Client{Transport: rec.transport}
+	}
+	rec.dialCtx, rec.cancelDial = context.WithCancel(context.Background())
+	return rec, nil
+}
+
+// setDefaults fills the zero fields of o, New's clone of the caller's
+// Options.
+func (o *Options) setDefaults() {
 	if o.QueueBytes <= 0 {
 		o.QueueBytes = 16 << 20
 	}
+	if o.MaxMessageBytes <= 0 {
+		o.MaxMessageBytes = cassette.MaxFrameSize
+	}
 	if o.DialTimeout <= 0 {
 		o.DialTimeout = 30 * time.Second
+	}
+	if o.ReadHeaderTimeout <= 0 {
+		o.ReadHeaderTimeout = 10 * time.Second
+	}
+	if o.ReadTimeout <= 0 {
+		o.ReadTimeout = o.DialTimeout + 30*time.Second
+	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = 60 * time.Second
+	}
+	if o.MaxHeaderBytes <= 0 {
+		o.MaxHeaderBytes = 64 << 10
 	}
 	if o.Recorder == "" {
 		o.Recorder = "rtrecord"
@@ -167,26 +271,9 @@ func New(opts *Options) (*Recorder, error) {
 	if o.OriginPatterns == nil {
 		o.OriginPatterns = []string{"localhost", "localhost:*", "127.0.0.1", "127.0.0.1:*", `\[::1\]`, `\[::1\]:*`}
 	}
-	log := o.Logger
-	if log == nil {
-		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if o.createFile == nil {
+		o.createFile = createOSFile
 	}
-	rec := &Recorder{
-		opts:     o,
-		upstream: up,
-		redactor: cassette.NewRedactor(append([]string{o.APIKey}, o.Redact...)...),
-		name:     name,
-		client:   o.HTTPClient,
-		log:      log,
-		sessions: map[*session]struct{}{},
-		done:     make(chan struct{}),
-	}
-	if rec.client == nil {
-		rec.transport = http.DefaultTransport.(*http.Transport).Clone()
-		rec.client = &http.Client{Transport: rec.transport}
-	}
-	rec.dialCtx, rec.cancelDial = context.WithCancel(context.Background())
-	return rec, nil
 }
 
 // parseUpstream checks the upstream URL and gives it a WebSocket scheme.
@@ -209,12 +296,31 @@ func parseUpstream(s string) (*url.URL, error) {
 	if u.Host == "" {
 		return nil, fmt.Errorf("upstream URL %q has no host", s)
 	}
-	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("upstream URL %q: only scheme, host and path are allowed", s)
+	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return nil, fmt.Errorf("upstream URL %q: only scheme, host and path are allowed", clip(s, 200))
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	u.RawPath = ""
+	if p := apiPathSuffix(u.Path); p != "" {
+		base := strings.TrimSuffix(strings.TrimSuffix(s, "/"), p)
+		return nil, fmt.Errorf("upstream URL %q ends in the API path %s: the client's own path (/openai/realtime, /openai/v1/realtime or /v1/realtime) is added to the upstream URL, so it would be repeated; give the service's base URL, %s",
+			clip(s, 200), p, clip(base, 200))
+	}
 	return u, nil
+}
+
+// apiPathSuffix is the API path an upstream URL ends in, such as
+// "/openai/realtime" or "/v1", or "". The client's path starts with one of
+// those, so the upstream's path must not end in one: a gateway prefix
+// (https://gateway.example/team-a) is fine.
+func apiPathSuffix(p string) string {
+	lp := strings.ToLower(p)
+	for _, suffix := range []string{"/openai/v1/realtime", "/openai/realtime", "/v1/realtime", "/openai/v1", "/openai", "/v1"} {
+		if strings.HasSuffix(lp, suffix) {
+			return p[len(p)-len(suffix):]
+		}
+	}
+	return ""
 }
 
 // Upstream is the WebSocket base URL sessions are relayed to.
@@ -223,9 +329,15 @@ func (rec *Recorder) Upstream() string { return rec.upstream.String() }
 // Serve accepts connections on l and serves them until Close, then returns
 // nil. It returns ErrClosed when called after Close.
 func (rec *Recorder) Serve(l net.Listener) error {
+	// Timeouts and the header bound apply to connections that are not
+	// upgraded; net/http clears the deadlines of a hijacked connection, so
+	// sessions are never cut by them.
 	srv := &http.Server{
 		Handler:           rec,
-		ReadHeaderTimeout: 30 * time.Second,
+		ReadHeaderTimeout: rec.opts.ReadHeaderTimeout,
+		ReadTimeout:       rec.opts.ReadTimeout,
+		IdleTimeout:       rec.opts.IdleTimeout,
+		MaxHeaderBytes:    rec.opts.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(rec.log.Handler(), slog.LevelDebug),
 	}
 	rec.mu.Lock()
@@ -296,6 +408,11 @@ func (rec *Recorder) Cassettes() []string {
 // ServeHTTP relays one realtime session; it returns when the session has
 // ended and its cassette is closed.
 func (rec *Recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := rec.hosts.Check(r.Host); err != nil {
+		rec.log.Warn("request refused", "err", err)
+		http.Error(w, "rtrecord: "+err.Error()+"; start rtrecord with --allow-host NAME to accept this name", http.StatusForbidden)
+		return
+	}
 	if !isRealtimePath(r.URL.Path) {
 		http.Error(w, "rtrecord: not a realtime path (want /openai/realtime, /openai/v1/realtime or /v1/realtime)", http.StatusNotFound)
 		return
@@ -348,18 +465,6 @@ func isRealtimePath(p string) bool {
 	switch strings.TrimSuffix(p, "/") {
 	case "/openai/realtime", "/openai/v1/realtime", "/v1/realtime":
 		return true
-	}
-	return false
-}
-
-// headerHasToken reports whether a comma-separated header has token.
-func headerHasToken(h http.Header, name, token string) bool {
-	for _, v := range h.Values(name) {
-		for t := range strings.SplitSeq(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(t), token) {
-				return true
-			}
-		}
 	}
 	return false
 }

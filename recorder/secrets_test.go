@@ -28,21 +28,21 @@ const (
 var allSecrets = []string{secretHeaderKey, secretQueryKey, secretClientToken, secretInsecureKey, secretEntraToken, secretInjectedKey, secretExtra}
 
 // echoSecretsUpstream behaves like a service that repeats what it was
-// given: it sends back the credentials it saw and the client's first
-// event in its own events, and closes with the key in the reason.
+// given where a service's own texts go: it closes with the api-key it saw
+// in the reason. It also echoes the client's first event in its own, as
+// conversation.item.created does.
 func echoSecretsUpstream(t *testing.T) *fakeUpstream {
 	var up *fakeUpstream
 	up = newUpstream(t, func(c *websocket.Conn) {
 		reqs := up.requests()
 		r := reqs[len(reqs)-1]
-		seen := r.Header.Get("api-key") + " " + r.Header.Get("Authorization") + " " + r.URL.RawQuery + " " + r.Header.Get("Sec-WebSocket-Protocol")
-		send(t, c, textMsg(`{"type":"error","error":{"type":"invalid_request_error","code":"invalid_api_key","message":"Incorrect API key provided: `+jsonText(seen)+`"}}`))
+		send(t, c, textMsg(`{"type":"session.created","session":{"id":"sess_1"}}`))
 		_, data, err := c.Read(context.Background())
 		if err != nil {
 			return
 		}
 		send(t, c, textMsg(`{"type":"conversation.item.created","item":{"content":[{"type":"input_text","text":`+jsonQuote(string(data))+`}]}}`))
-		reason := "invalid_api_key " + r.Header.Get("api-key")
+		reason := "invalid_api_key " + r.Header.Get("api-key") + r.Header.Get("Authorization")
 		if len(reason) > 120 {
 			reason = reason[:120]
 		}
@@ -64,6 +64,9 @@ func jsonText(s string) string {
 	return r.Replace(s)
 }
 
+// Credentials never reach a cassette or the log, wherever they stand in the
+// handshake and whichever way the upstream got them; an Options.Redact
+// value is scrubbed from the conversation too.
 func TestNoSecretReachesDiskOrLogs(t *testing.T) {
 	t.Parallel()
 	var logs syncBuffer
@@ -77,37 +80,33 @@ func TestNoSecretReachesDiskOrLogs(t *testing.T) {
 	recEntra, urlEntra := startRecorder(t, &Options{Upstream: up.srv.URL, Dir: dirEntra, TokenSource: entra, Redact: []string{secretExtra}, Logger: jsonLogger(&logs)})
 	recKey, urlKey := startRecorder(t, &Options{Upstream: up.srv.URL, Dir: dirKey, APIKey: secretInjectedKey, Redact: []string{secretExtra}, Logger: jsonLogger(&logs), ElideAudio: true})
 
-	// Each session's first event holds the --redact value and the
-	// session's own credential (a secret of one session is unknown to the
-	// others, so only its own can be scrubbed by value).
-	firstEvent := func(own string) string {
-		return `{"type":"session.update","session":{"instructions":"The password is ` + secretExtra + `; my key is ` + jsonText(own) + `"}}`
-	}
+	// Each session's first event holds the --redact value, which the
+	// upstream echoes.
+	firstEvent := `{"type":"session.update","session":{"instructions":"The password is ` + secretExtra + `"}}`
 	sessions := []struct {
 		name     string
-		secret   string
 		url      string
 		opts     *websocket.DialOptions
 		wantAuth func(r *http.Request) bool // what the upstream must have received
 	}{
-		{"api-key header", secretHeaderKey, urlEntra + "/openai/realtime?api-version=2024-10-01-preview&deployment=d",
+		{"api-key header", urlEntra + "/openai/realtime?api-version=2024-10-01-preview&deployment=d",
 			&websocket.DialOptions{HTTPHeader: http.Header{"api-key": {secretHeaderKey}}},
 			func(r *http.Request) bool { return r.Header.Get("api-key") == secretHeaderKey }},
-		{"api-key query", secretQueryKey, urlEntra + "/openai/realtime?api-version=2024-10-01-preview&deployment=d&api-key=" + url.QueryEscape(secretQueryKey),
+		{"api-key query", urlEntra + "/openai/realtime?api-version=2024-10-01-preview&deployment=d&api-key=" + url.QueryEscape(secretQueryKey),
 			nil,
 			func(r *http.Request) bool { return r.URL.Query().Get("api-key") == secretQueryKey }},
-		{"client bearer token", secretClientToken, urlEntra + "/openai/v1/realtime?model=gpt-realtime",
+		{"client bearer token", urlEntra + "/openai/v1/realtime?model=gpt-realtime",
 			&websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {"Bearer " + secretClientToken}}},
 			func(r *http.Request) bool { return r.Header.Get("Authorization") == "Bearer "+secretClientToken }},
-		{"insecure subprotocol", secretInsecureKey, urlEntra + "/v1/realtime?model=gpt-realtime",
+		{"insecure subprotocol", urlEntra + "/v1/realtime?model=gpt-realtime",
 			&websocket.DialOptions{Subprotocols: []string{"realtime", "openai-insecure-api-key." + secretInsecureKey, "openai-beta.realtime-v1"}},
 			func(r *http.Request) bool {
 				return strings.Contains(r.Header.Get("Sec-WebSocket-Protocol"), "openai-insecure-api-key."+secretInsecureKey)
 			}},
-		{"Entra ID token", secretEntraToken, urlEntra + "/openai/v1/realtime?model=gpt-realtime",
+		{"Entra ID token", urlEntra + "/openai/v1/realtime?model=gpt-realtime",
 			nil,
 			func(r *http.Request) bool { return r.Header.Get("Authorization") == "Bearer "+secretEntraToken }},
-		{"injected api key", secretInjectedKey, urlKey + "/openai/realtime?api-version=2024-10-01-preview&deployment=d",
+		{"injected api key", urlKey + "/openai/realtime?api-version=2024-10-01-preview&deployment=d",
 			nil,
 			func(r *http.Request) bool { return r.Header.Get("api-key") == secretInjectedKey }},
 	}
@@ -115,7 +114,7 @@ func TestNoSecretReachesDiskOrLogs(t *testing.T) {
 		before := len(up.requests())
 		c := dial(t, s.url, s.opts)
 		readN(t, c, 1)
-		send(t, c, textMsg(firstEvent(s.secret)))
+		send(t, c, textMsg(firstEvent))
 		readN(t, c, 1)
 		if ce := closeStatus(c); ce.Code != 3000 {
 			t.Errorf("%s: client saw close %v, want 3000", s.name, ce)
@@ -130,7 +129,8 @@ func TestNoSecretReachesDiskOrLogs(t *testing.T) {
 	}
 
 	// A refused upgrade whose body repeats the key.
-	refusing := refusingUpstream(t, 401, map[string]string{"Content-Type": "application/json"},
+	challenge := `Bearer error="invalid_token", error_description="unknown key ` + secretHeaderKey + `"`
+	refusing := refusingUpstream(t, 401, map[string]string{"Content-Type": "application/json", "WWW-Authenticate": challenge},
 		`{"error":{"message":"Access denied for key `+secretHeaderKey+`"}}`)
 	dirRefused := t.TempDir()
 	recRefused, urlRefused := startRecorder(t, &Options{Upstream: refusing.srv.URL, Dir: dirRefused, Logger: jsonLogger(&logs)})
@@ -138,6 +138,11 @@ func TestNoSecretReachesDiskOrLogs(t *testing.T) {
 		&websocket.DialOptions{HTTPHeader: http.Header{"api-key": {secretHeaderKey}}})
 	if err == nil || resp.StatusCode != 401 {
 		t.Fatalf("refused dial = %v, %v", resp, err)
+	}
+	// The client gets the upstream's answer as it came; only the cassette
+	// and the log are scrubbed.
+	if got := resp.Header.Get("WWW-Authenticate"); got != challenge {
+		t.Errorf("client got WWW-Authenticate %q, want the upstream's %q", got, challenge)
 	}
 
 	for _, rec := range []*Recorder{recEntra, recKey, recRefused} {

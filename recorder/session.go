@@ -1,20 +1,16 @@
 package recorder
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"os"
-	"path"
 	"path/filepath"
 	"strings"
 	"sync"
-	"text/template"
+	"syscall"
 	"time"
 
 	"github.com/coder/websocket"
@@ -27,25 +23,19 @@ import (
 // shutdownReason is the close reason sent to both sides by Close.
 const shutdownReason = "rtrecord is shutting down"
 
-// forwardHeaders are the handshake headers passed to the upstream.
-var forwardHeaders = []string{"api-key", "Authorization", "OpenAI-Beta", "x-ms-client-request-id", "User-Agent"}
-
-// recordedHeaders are the forwarded headers that carry no secret and go
-// into the cassette header.
-var recordedHeaders = []string{"OpenAI-Beta", "x-ms-client-request-id", "User-Agent"}
-
-const insecureKeyPrefix = "openai-insecure-api-key."
-
 // session is one relayed WebSocket session.
 type session struct {
-	rec *Recorder
-	seq int
-	id  string
-	log *slog.Logger
+	rec   *Recorder
+	seq   int
+	id    string
+	log   *slog.Logger
+	debug bool // log every frame
 
-	redactor *cassette.Redactor
-	start    time.Time // the upgrade: frame times count from here
-	q        *queue    // nil when not recording
+	diag     *cassette.Redactor // for the recorder's own texts: see secrets.go
+	rawQuery string             // the client's query, as it is dialed
+	path     string             // the cassette file
+	start    time.Time          // the upgrade: frame times count from here
+	q        *queue             // nil when not recording
 
 	mu       sync.Mutex
 	stopped  bool // Close has asked the session to end
@@ -53,7 +43,7 @@ type session struct {
 	upstream *websocket.Conn
 
 	finishOnce sync.Once
-	discard    bool  // the upstream was never reached: remove the cassette
+	discard    bool  // remove the cassette: the upstream was never reached or nothing could be written
 	err        error // the first cassette write error, for Recorder.Close
 }
 
@@ -67,34 +57,15 @@ func (s *session) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.id = uuid.NewString()
 	s.log = rec.log.With("session", s.id)
+	s.debug = s.log.Enabled(context.Background(), slog.LevelDebug)
+	s.rawQuery = r.URL.RawQuery
 	created := rec.opts.Now().UTC()
 
 	subprotocols := offeredSubprotocols(r.Header)
-	secrets := clientSecrets(r, subprotocols)
-	header := http.Header{}
-	for _, h := range forwardHeaders {
-		if v := r.Header.Values(h); len(v) > 0 {
-			header[http.CanonicalHeaderKey(h)] = v
-		}
+	header, ok := s.credentials(w, r, subprotocols)
+	if !ok {
+		return
 	}
-	if len(secrets) == 0 {
-		switch {
-		case rec.opts.APIKey != "":
-			header.Set("api-key", rec.opts.APIKey)
-		case rec.opts.TokenSource != nil:
-			tok, err := rec.opts.TokenSource.Token(r.Context())
-			if err != nil {
-				msg := rec.redactor.RedactString(err.Error())
-				s.log.Error("get a token for the upstream", "err", msg)
-				http.Error(w, "rtrecord: get a token for the upstream: "+msg, http.StatusBadGateway)
-				return
-			}
-			secrets = append(secrets, tok, "Bearer "+tok)
-			header.Set("Authorization", "Bearer "+tok)
-		}
-	}
-	s.redactor = rec.redactor.With(secrets...)
-
 	provider, dialect := classify(r, subprotocols)
 	h := cassette.Header{
 		Created:  created,
@@ -103,8 +74,8 @@ func (s *session) serve(w http.ResponseWriter, r *http.Request) {
 		Provider: provider,
 		Endpoint: cassette.Endpoint{
 			Path:         r.URL.Path,
-			Query:        recordedQuery(r),
-			Header:       recordedHeader(r.Header),
+			Query:        recordedQuery(r, s.diag),
+			Header:       recordedHeader(r.Header, s.diag),
 			Subprotocols: recordedSubprotocols(subprotocols),
 		},
 		Recorder: rec.opts.Recorder,
@@ -112,15 +83,16 @@ func (s *session) serve(w http.ResponseWriter, r *http.Request) {
 
 	// Open the cassette before dialing: a directory we cannot write to
 	// should fail the session before it costs anything upstream.
-	var file *os.File
+	var file cassetteFile
 	if !rec.opts.relayOnly {
 		path, f, err := s.createCassette(created, h)
 		if err != nil {
-			s.log.Error("create cassette", "err", err)
-			http.Error(w, "rtrecord: "+err.Error(), http.StatusInternalServerError)
+			msg := s.scrub(err.Error())
+			s.log.Error("create cassette", "err", msg)
+			http.Error(w, "rtrecord: "+msg, http.StatusInternalServerError)
 			return
 		}
-		file = f
+		file, s.path = f, path
 		s.log = s.log.With("cassette", filepath.Base(path))
 		defer s.closeFile(file)
 	}
@@ -128,7 +100,8 @@ func (s *session) serve(w http.ResponseWriter, r *http.Request) {
 	target := *rec.upstream
 	target.Path = rec.upstream.Path + r.URL.Path
 	target.RawQuery = r.URL.RawQuery
-	s.log.Info("session started", "path", r.URL.Path, "dialect", string(dialect), "provider", provider)
+	s.log.Info("session started", "path", r.URL.Path, "dialect", string(dialect), "provider", provider,
+		"upstream", clip(redactURL(target.String()), 2*maxLogValue))
 
 	dialCtx, cancel := context.WithTimeout(rec.dialCtx, rec.opts.DialTimeout)
 	upstream, resp, err := websocket.Dial(dialCtx, target.String(), &websocket.DialOptions{
@@ -142,16 +115,72 @@ func (s *session) serve(w http.ResponseWriter, r *http.Request) {
 		s.refused(w, file, h, resp, err)
 		return
 	}
-	upstream.SetReadLimit(cassette.MaxFrameSize)
+	upstream.SetReadLimit(rec.opts.MaxMessageBytes)
 	h.Endpoint.Subprotocol = upstream.Subprotocol()
 	if file != nil {
 		if err := s.startWriter(file, h); err != nil {
 			upstream.Close(websocket.StatusInternalError, "rtrecord could not write its cassette")
-			http.Error(w, "rtrecord: "+err.Error(), http.StatusInternalServerError)
+			http.Error(w, "rtrecord: could not write the cassette: "+s.scrub(err.Error()), http.StatusInternalServerError)
 			return
 		}
 	}
+	s.run(w, r, upstream)
+}
 
+// credentials picks the headers to dial the upstream with and sets the
+// session's scrubbing; false when the client was answered with an error.
+func (s *session) credentials(w http.ResponseWriter, r *http.Request, subprotocols []string) (http.Header, bool) {
+	rec := s.rec
+	own := clientSecrets(r, subprotocols)
+	header := http.Header{}
+	for _, h := range forwardHeaders {
+		if v := r.Header.Values(h); len(v) > 0 {
+			header[http.CanonicalHeaderKey(h)] = v
+		}
+	}
+	var scrub []string
+	for _, v := range own {
+		if why := unsafeToScrub(v); why != "" {
+			s.log.Warn("the client's credential "+why+": it is kept out of the cassette where credentials are (headers, query, subprotocols), but not searched for in the recorder's logs and messages",
+				"length", len(v))
+			continue
+		}
+		scrub = append(scrub, v)
+	}
+	if len(own) == 0 {
+		switch {
+		case rec.opts.APIKey != "":
+			header.Set("api-key", rec.opts.APIKey)
+			scrub = append(scrub, rec.apiKey...)
+		case rec.opts.TokenSource != nil:
+			tok, err := rec.opts.TokenSource.Token(r.Context())
+			if err != nil {
+				msg := clip(rec.redactor.RedactString(err.Error()), 4*maxLogValue)
+				s.log.Error("get a token for the upstream", "err", msg)
+				http.Error(w, "rtrecord: get a token for the upstream: "+msg, http.StatusBadGateway)
+				return nil, false
+			}
+			if unsafeToScrub(tok) == "" {
+				scrub = append(scrub, tok)
+			}
+			header.Set("Authorization", "Bearer "+tok)
+		}
+	}
+	s.diag = rec.redactor.With(scrub...)
+	return header, true
+}
+
+// scrub makes a text of the recorder's own (an error message) fit for
+// logs, cassettes and the client: credential parameters of the dialed
+// URL removed by name, credentials removed by value, and cut to a
+// reasonable length.
+func (s *session) scrub(msg string) string {
+	msg = scrubURLs(msg, s.rawQuery)
+	return clip(s.diag.RedactString(msg), 4*maxLogValue)
+}
+
+// run accepts the client and relays the session until it ends.
+func (s *session) run(w http.ResponseWriter, r *http.Request, upstream *websocket.Conn) {
 	var accept []string
 	if p := upstream.Subprotocol(); p != "" {
 		accept = []string{p}
@@ -163,14 +192,14 @@ func (s *session) serve(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		// Accept has answered the client; the upstream session it cost is
 		// recorded and ended.
-		msg := s.redactor.RedactString(err.Error())
+		msg := s.scrub(err.Error())
 		s.log.Warn("client handshake failed", "err", msg)
 		s.record(cassette.Frame{T: time.Since(s.start), Dir: cassette.Client, Kind: cassette.KindError, Reason: "client handshake failed: " + msg})
 		upstream.Close(websocket.StatusGoingAway, "client handshake failed")
 		s.endWriter()
 		return
 	}
-	client.SetReadLimit(cassette.MaxFrameSize)
+	client.SetReadLimit(s.rec.opts.MaxMessageBytes)
 
 	if !s.attach(client, upstream) {
 		s.finish(cassette.Server, errShutdown)
@@ -184,34 +213,11 @@ func (s *session) serve(w http.ResponseWriter, r *http.Request) {
 	s.endWriter()
 }
 
-// createCassette creates the session's cassette file, empty.
-func (s *session) createCassette(created time.Time, h cassette.Header) (string, *os.File, error) {
-	rec := s.rec
-	name, err := fileName(rec.name, nameData{
-		Time:       created.Format("2006-01-02T15-04-05Z"),
-		ID:         s.id,
-		Seq:        s.seq,
-		Provider:   h.Provider,
-		Dialect:    string(h.Dialect),
-		Deployment: safeName(deployment(h.Endpoint.Query)),
-	})
-	if err != nil {
-		return "", nil, err
-	}
-	path := filepath.Join(rec.opts.Dir, name)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
-	if err != nil {
-		return "", nil, fmt.Errorf("create cassette: %w", err)
-	}
-	rec.addCassette(path)
-	return path, f, nil
-}
-
 // refused handles a failed upstream handshake: an HTTP answer from the
 // upstream goes to the client as it came and into the cassette; a failure
 // to reach the upstream is a 502 and leaves no cassette.
-func (s *session) refused(w http.ResponseWriter, file *os.File, h cassette.Header, resp *http.Response, err error) {
-	msg := s.redactor.RedactString(err.Error())
+func (s *session) refused(w http.ResponseWriter, file cassetteFile, h cassette.Header, resp *http.Response, err error) {
+	msg := s.scrub(err.Error())
 	if resp == nil || resp.StatusCode == http.StatusSwitchingProtocols {
 		s.log.Error("dial upstream", "err", msg)
 		s.discard = true
@@ -273,6 +279,9 @@ func (s *session) relay(dir cassette.Direction, src, dst *websocket.Conn) {
 		if typ == websocket.MessageBinary {
 			kind = cassette.KindBinary
 		}
+		if s.debug {
+			s.logFrame(dir, kind, data)
+		}
 		s.record(cassette.Frame{T: time.Since(s.start), Dir: dir, Kind: kind, Data: data})
 		if err := dst.Write(ctx, typ, data); err != nil {
 			return // dst is closed; its own reader reports why
@@ -280,10 +289,31 @@ func (s *session) relay(dir cassette.Direction, src, dst *websocket.Conn) {
 	}
 }
 
+// logFrame logs one relayed frame at debug level, its type cut short: a
+// peer chooses how long it is.
+func (s *session) logFrame(dir cassette.Direction, kind cassette.Kind, data []byte) {
+	typ := ""
+	if kind == cassette.KindText {
+		if h, err := realtime.Peek(data); err == nil {
+			typ = clip(h.Type, 64)
+		}
+	}
+	s.log.Debug("frame", "dir", string(dir), "kind", kind.String(), "type", typ, "bytes", len(data))
+}
+
+// sideName names the side that sends frames of direction dir.
+func sideName(dir cassette.Direction) string {
+	if dir == cassette.Server {
+		return "upstream"
+	}
+	return "client"
+}
+
 // finish records how the session ended, the first time it is called, and
 // passes it on: a close frame from one side is sent to the other with the
-// same code and reason, a failed connection drops the other, and a
-// shutdown closes both with 1001.
+// same code and reason, a message over the limit closes the other side
+// with 1009 (its sender got 1009 from the WebSocket library), a failed
+// connection drops the other, and a shutdown closes both with 1001.
 func (s *session) finish(dir cassette.Direction, cause error) {
 	s.finishOnce.Do(func() {
 		t := time.Since(s.start)
@@ -305,31 +335,52 @@ func (s *session) finish(dir cassette.Direction, cause error) {
 		case errors.As(cause, &ce):
 			s.record(cassette.Frame{T: t, Dir: dir, Kind: cassette.KindClose, Code: int(ce.Code), Reason: ce.Reason})
 			other.Close(ce.Code, ce.Reason)
+		case errors.Is(cause, websocket.ErrMessageTooBig):
+			reason := fmt.Sprintf("rtrecord: the %s sent a message over the %d-byte limit", sideName(dir), s.rec.opts.MaxMessageBytes)
+			s.log.Warn("message over the limit: both sides closed with 1009", "from", sideName(dir), "limit", s.rec.opts.MaxMessageBytes)
+			s.record(cassette.Frame{T: t, Dir: dir, Kind: cassette.KindClose, Code: int(websocket.StatusMessageTooBig), Reason: reason})
+			other.Close(websocket.StatusMessageTooBig, reason)
 		default:
-			msg := s.redactor.RedactString(cause.Error())
+			msg := s.scrub(cause.Error())
 			s.record(cassette.Frame{T: t, Dir: dir, Kind: cassette.KindError, Reason: msg})
-			s.log.Warn("connection failed", "side", string(dir), "err", msg)
+			s.log.Warn("connection failed", "side", sideName(dir), "err", msg)
 			other.CloseNow()
 		}
 	})
 }
 
-// record queues f for the cassette.
+// record queues f for the cassette. The recorder's own texts in it (close
+// and error reasons, a refused upgrade's headers and body) are scrubbed
+// here; payloads are never searched for credentials.
 func (s *session) record(f cassette.Frame) {
-	if s.q != nil {
-		s.q.push(f)
+	if s.q == nil {
+		return
 	}
+	switch f.Kind {
+	case cassette.KindClose, cassette.KindError:
+		f.Reason = s.diag.RedactString(f.Reason)
+	case cassette.KindHTTP:
+		f.Data = s.diag.Redact(f.Data)
+		h := make(map[string]string, len(f.Header)) // the caller's map goes to the client as it came
+		for k, v := range f.Header {
+			h[k] = s.diag.RedactString(v)
+		}
+		f.Header = h
+	}
+	s.q.push(f)
 }
 
 // startWriter writes the cassette header and starts the writer goroutine.
-func (s *session) startWriter(file *os.File, h cassette.Header) error {
+// A header that cannot be written leaves no cassette behind.
+func (s *session) startWriter(file cassetteFile, h cassette.Header) error {
 	w, err := cassette.NewWriter(file, h, &cassette.WriterOptions{
-		Redactor:   s.redactor,
+		Redactor:   s.rec.redactor,
 		ElideAudio: s.rec.opts.ElideAudio,
 	})
 	if err != nil {
 		s.log.Error("write cassette", "err", err)
 		s.err = fmt.Errorf("session %s: %w", s.id, err)
+		s.discard = true
 		return err
 	}
 	s.q = newQueue(s.rec.opts.QueueBytes)
@@ -338,7 +389,9 @@ func (s *session) startWriter(file *os.File, h cassette.Header) error {
 }
 
 // writeLoop drains the queue into the cassette, flushing whenever the
-// queue runs empty.
+// queue runs empty. After a failed write the recording stops: the
+// cassette ends with a frame saying why, and the rest of the session is
+// relayed but not recorded.
 func (s *session) writeLoop(w *cassette.Writer) {
 	var spare []cassette.Frame
 	var werr error
@@ -358,13 +411,36 @@ func (s *session) writeLoop(w *cassette.Writer) {
 			werr = w.Flush()
 		}
 		if werr != nil && s.err == nil {
-			s.err = fmt.Errorf("session %s: %w", s.id, werr)
-			s.log.Error("cassette write failed; the rest of the session is not recorded", "err", werr)
+			s.stopRecording(w, werr)
 		}
 		clear(batch)
 		spare = batch[:0]
 		s.q.release(n)
 	}
+}
+
+// stopRecording ends a cassette whose writing failed with a last frame
+// that says why, as far as the disk allows.
+func (s *session) stopRecording(w *cassette.Writer, werr error) {
+	s.err = fmt.Errorf("session %s: %w", s.id, werr)
+	s.log.Error("cassette write failed: recording stopped; the session goes on, unrecorded", "err", werr)
+	if err := w.Stop(time.Since(s.start), stopReason(werr)); err != nil {
+		s.log.Error("could not end the cassette with a recording-stopped frame; readers will report a cut last line", "err", err)
+	}
+}
+
+// stopReason is the short reason a cassette's last frame gives for a
+// failed write: the system's error without the file's path, which the log
+// has.
+func stopReason(err error) string {
+	var errno syscall.Errno
+	switch {
+	case errors.Is(err, syscall.ENOSPC):
+		return "ENOSPC: " + syscall.ENOSPC.Error()
+	case errors.As(err, &errno):
+		return errno.Error()
+	}
+	return clip(err.Error(), maxLogValue)
 }
 
 // endWriter closes the queue and waits for the writer to drain it.
@@ -376,246 +452,21 @@ func (s *session) endWriter() {
 	s.q.wg.Wait()
 	recorded, dropped := s.q.counts()
 	if dropped > 0 {
-		s.log.Warn("frames left out of the cassette: the disk was too slow", "dropped", dropped)
+		s.log.Warn(fmt.Sprintf("frames left out of the cassette: its write queue was full (%d bytes waiting for the disk, the QueueBytes bound)", s.rec.opts.QueueBytes),
+			"dropped", dropped, "queue_bytes", s.rec.opts.QueueBytes)
 	}
 	s.log.Info("session ended", "frames", recorded, "dropped", dropped, "duration", time.Since(s.start).Round(time.Millisecond).String())
 	s.q = nil
 }
 
-// closeFile syncs and closes the cassette file, or removes it when the
-// session never reached the upstream.
-func (s *session) closeFile(f *os.File) {
-	s.endWriter()
-	if s.discard {
-		f.Close()
-		os.Remove(f.Name())
-		s.rec.removeCassette(f.Name())
-		return
-	}
-	err := f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil && s.err == nil {
-		s.err = fmt.Errorf("session %s: close cassette: %w", s.id, err)
-		s.log.Error("close cassette", "err", err)
-	}
-}
-
-func (rec *Recorder) removeCassette(path string) {
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	for i, p := range rec.cassettes {
-		if p == path {
-			rec.cassettes = append(rec.cassettes[:i], rec.cassettes[i+1:]...)
-			return
-		}
-	}
-}
-
-// checkOrigin lets clients without an Origin header in (SDKs outside
-// browsers), and browsers whose origin is the request's host or matches a
-// pattern (path.Match on the origin's host:port, case-insensitive).
-func checkOrigin(r *http.Request, patterns []string) error {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return nil
-	}
-	u, err := url.Parse(origin)
-	if err != nil || u.Host == "" {
-		return fmt.Errorf("origin %q is not a URL with a host", origin)
-	}
-	if strings.EqualFold(u.Host, r.Host) {
-		return nil
-	}
-	for _, p := range patterns {
-		if ok, _ := path.Match(strings.ToLower(p), strings.ToLower(u.Host)); ok {
-			return nil
-		}
-	}
-	return fmt.Errorf("origin %q is not allowed (see the origin patterns)", u.Host)
-}
-
-// offeredSubprotocols lists the subprotocols of the client's handshake.
-func offeredSubprotocols(h http.Header) []string {
-	var out []string
-	for _, v := range h.Values("Sec-WebSocket-Protocol") {
-		for p := range strings.SplitSeq(v, ",") {
-			if p = strings.TrimSpace(p); p != "" {
-				out = append(out, p)
+// headerHasToken reports whether a comma-separated header has token.
+func headerHasToken(h http.Header, name, token string) bool {
+	for _, v := range h.Values(name) {
+		for t := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
 			}
 		}
 	}
-	return out
-}
-
-// clientSecrets lists the credentials the client brought: api-key and
-// Authorization headers, api-key and authorization query values, and
-// openai-insecure-api-key.* subprotocols. The bearer token of an
-// Authorization value is listed on its own as well.
-func clientSecrets(r *http.Request, subprotocols []string) []string {
-	var out []string
-	add := func(v string) {
-		if v == "" {
-			return
-		}
-		out = append(out, v)
-		if tok, ok := cutBearer(v); ok && tok != "" {
-			out = append(out, tok)
-		}
-	}
-	for _, v := range r.Header.Values("api-key") {
-		add(v)
-	}
-	for _, v := range r.Header.Values("Authorization") {
-		add(v)
-	}
-	for k, vs := range r.URL.Query() {
-		if isSecretParam(k) {
-			for _, v := range vs {
-				add(v)
-			}
-		}
-	}
-	for _, p := range subprotocols {
-		if key, ok := strings.CutPrefix(p, insecureKeyPrefix); ok {
-			add(key)
-		}
-	}
-	return out
-}
-
-func cutBearer(v string) (string, bool) {
-	if len(v) > 7 && strings.EqualFold(v[:7], "bearer ") {
-		return strings.TrimSpace(v[7:]), true
-	}
-	return "", false
-}
-
-func isSecretParam(k string) bool {
-	return strings.EqualFold(k, "api-key") || strings.EqualFold(k, "authorization")
-}
-
-// classify tells the provider and dialect from the path and, on the
-// OpenAI path, from the beta header or subprotocol.
-func classify(r *http.Request, subprotocols []string) (string, realtime.Dialect) {
-	switch strings.TrimSuffix(r.URL.Path, "/") {
-	case "/openai/realtime":
-		return "azure", realtime.Preview
-	case "/openai/v1/realtime":
-		return "azure", realtime.GA
-	}
-	for _, v := range r.Header.Values("OpenAI-Beta") {
-		if strings.Contains(v, "realtime=v1") {
-			return "openai", realtime.Preview
-		}
-	}
-	for _, p := range subprotocols {
-		if p == "openai-beta.realtime-v1" {
-			return "openai", realtime.Preview
-		}
-	}
-	return "openai", realtime.GA
-}
-
-// recordedQuery is the query for the cassette header, credentials
-// replaced.
-func recordedQuery(r *http.Request) map[string]string {
-	q := r.URL.Query()
-	if len(q) == 0 {
-		return nil
-	}
-	out := make(map[string]string, len(q))
-	for k, vs := range q {
-		v := strings.Join(vs, ",")
-		if isSecretParam(k) {
-			v = cassette.Redacted
-		}
-		out[k] = v
-	}
-	return out
-}
-
-func recordedHeader(h http.Header) map[string]string {
-	var out map[string]string
-	for _, name := range recordedHeaders {
-		if v := h.Get(name); v != "" {
-			if out == nil {
-				out = map[string]string{}
-			}
-			out[name] = v
-		}
-	}
-	return out
-}
-
-func recordedSubprotocols(offered []string) []string {
-	var out []string
-	for _, p := range offered {
-		if strings.HasPrefix(p, insecureKeyPrefix) {
-			p = insecureKeyPrefix + cassette.Redacted
-		}
-		out = append(out, p)
-	}
-	return out
-}
-
-// keptResponseHeaders are the headers of a refused upgrade passed to the
-// client and recorded: content type, retry hints, authentication
-// challenges and request ids.
-func keptResponseHeaders(h http.Header) map[string]string {
-	out := map[string]string{}
-	for k, vs := range h {
-		lk := strings.ToLower(k)
-		switch {
-		case lk == "content-type", lk == "retry-after", lk == "retry-after-ms", lk == "www-authenticate",
-			lk == "apim-request-id", lk == "x-request-id",
-			strings.HasPrefix(lk, "x-ms-"), strings.HasPrefix(lk, "x-ratelimit-"), strings.HasPrefix(lk, "openai-"):
-			out[k] = strings.Join(vs, ", ")
-		}
-	}
-	return out
-}
-
-func deployment(q map[string]string) string {
-	if d := q["deployment"]; d != "" {
-		return d
-	}
-	return q["model"]
-}
-
-// safeName keeps letters, digits, '.', '-' and '_' of a client-chosen
-// value that goes into a file name.
-func safeName(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-' || c == '_') {
-			b[i] = '_'
-		}
-	}
-	return strings.Trim(string(b), ".")
-}
-
-// nameData are the fields of the cassette name template.
-type nameData struct {
-	Time       string
-	ID         string
-	Seq        int
-	Provider   string
-	Dialect    string
-	Deployment string
-}
-
-// fileName executes the name template and checks that it gives a plain
-// file name.
-func fileName(t *template.Template, d nameData) (string, error) {
-	var b bytes.Buffer
-	if err := t.Execute(&b, d); err != nil {
-		return "", fmt.Errorf("cassette name template: %w", err)
-	}
-	name := b.String()
-	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\`) || strings.ContainsRune(name, 0) {
-		return "", fmt.Errorf("cassette name template gives %q, not a plain file name", name)
-	}
-	return name, nil
+	return false
 }

@@ -17,7 +17,7 @@ import (
 	"github.com/rtmock/rtmock/realtime"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files, schema.json and the generated parts of docs/scenarios.md")
+var update = flag.Bool("update", false, "rewrite the golden files of testdata")
 
 // golden compares got with the file at path, or rewrites it with -update.
 func golden(t *testing.T, path string, got []byte) {
@@ -406,6 +406,21 @@ func TestErrors(t *testing.T) {
 			want: `f.yaml:2: invalid YAML: mapping values are not allowed in this context (quote values that contain ": ")`,
 		},
 		{
+			name: "a value that does not decode is not used by later checks",
+			in:   "session:\n  turn_detection: {create_response: yes}\nturns:\n  - when: user_speech\n    reply: {text: hi}\n",
+			want: `f.yaml:2:37: session.turn_detection.create_response: want true or false, got a string (write true)`,
+		},
+		{
+			name: "a tone out of range is not also checked against G.711",
+			in:   "session: {output_audio_format: g711_ulaw}\nturns:\n  - when: response.create\n    reply: {text: hi, audio: {tone: 40kHz}}\n",
+			want: `f.yaml:4:37: turns[0].reply.audio.tone: must be between 20Hz and 11000Hz, got 40kHz`,
+		},
+		{
+			name: "value hints belong to their key",
+			in:   "session:\n  tools: [{type: server, name: a}]\n",
+			want: `f.yaml:2:18: session.tools[0].type: unknown type "server" (one of function)`,
+		},
+		{
 			name: "every error of the file",
 			in:   "name: 'bad name'\nseed: x\npace: 4\n",
 			want: "f.yaml:1:7: name: \"bad name\" is not a valid name (use letters, digits, '.', '_' and '-', starting with a letter or digit)\n" +
@@ -601,8 +616,51 @@ func TestResolve(t *testing.T) {
 		t.Errorf("Resolve(bargein) error = %v", err)
 	}
 	_, err = Resolve("testdata/missing.yaml")
-	if !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("Resolve(missing) error = %v, want not exist", err)
+	if !errors.Is(err, os.ErrNotExist) || strings.Contains(err.Error(), "did you mean") {
+		t.Errorf("Resolve(missing) error = %v, want not exist without a hint", err)
+	}
+	// In a checkout, the built-ins are files too.
+	if sc, err := Resolve("barge-in.yaml"); err != nil || sc.Name != "barge-in" || sc.Source != "barge-in.yaml" {
+		t.Errorf("Resolve(barge-in.yaml) = %v, %v", sc, err)
+	}
+}
+
+// TestResolveMissingBuiltinPath resolves paths that do not exist but name
+// a built-in, as people write them after reading old docs or guessing.
+func TestResolveMissingBuiltinPath(t *testing.T) {
+	t.Parallel()
+	for arg, name := range map[string]string{
+		"scenarios/builtin/barge-in.yaml": "barge-in",
+		"builtin/barge-in.yaml":           "barge-in",
+		"barge-in.yml":                    "barge-in",
+		"./barge-in.yml":                  "barge-in",
+		`testdata\hello.yaml`:             "hello",
+		"testdata/bargein.yaml":           "barge-in",
+	} {
+		_, err := Resolve(arg)
+		if !errors.Is(err, os.ErrNotExist) || !strings.HasSuffix(err.Error(), "; did you mean `"+name+"`?") {
+			t.Errorf("Resolve(%q) error = %v, want one ending in did you mean `%s`?", arg, err, name)
+		}
+	}
+	for arg, want := range map[string]string{"scenarios/builtin/barge-in.yaml": "barge-in", "bargein": "barge-in", "x/no-such-thing-at-all.yaml": ""} {
+		if got := Suggest(arg); got != want {
+			t.Errorf("Suggest(%q) = %q, want %q", arg, got, want)
+		}
+	}
+}
+
+func TestBuiltinFile(t *testing.T) {
+	t.Parallel()
+	data, err := BuiltinFile("barge-in")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := os.ReadFile("barge-in.yaml")
+	if err != nil || !bytes.Equal(data, file) {
+		t.Errorf("BuiltinFile(barge-in) differs from barge-in.yaml: %v", err)
+	}
+	if _, err := BuiltinFile("bargein"); !errors.Is(err, ErrUnknownScenario) || !strings.Contains(err.Error(), `did you mean "barge-in"?`) {
+		t.Errorf("BuiltinFile(bargein) error = %v", err)
 	}
 }
 
@@ -644,19 +702,17 @@ func TestMatcher(t *testing.T) {
 }
 
 // FuzzParse checks that Parse never panics, that every error has a place,
-// and that what parses survives Marshal and Parse unchanged.
+// that reading the file in pieces gives what reading it whole does, and
+// that what parses survives Marshal and Parse unchanged.
 func FuzzParse(f *testing.F) {
-	for _, glob := range []string{"builtin/*.yaml", "testdata/*.yaml", "testdata/bad/*.yaml"} {
-		files, _ := filepath.Glob(glob)
-		for _, file := range files {
-			data, err := os.ReadFile(file)
-			if err != nil {
-				f.Fatal(err)
-			}
-			f.Add(data)
-		}
+	for _, data := range seedFiles(f) {
+		f.Add(data)
+	}
+	for _, c := range piecesEdgeCases {
+		f.Add([]byte(c.in))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		samePieceWise(t, "fuzz.yaml", data)
 		sc, err := Parse("fuzz.yaml", data)
 		if err != nil {
 			var list ErrorList

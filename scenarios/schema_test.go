@@ -15,45 +15,48 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"gopkg.in/yaml.v3"
+
+	"github.com/rtmock/rtmock/scenarios/internal/spec"
 )
 
-// TestSchemaUpToDate fails when schema.json is not what the table
-// generates; go test -update rewrites it.
-func TestSchemaUpToDate(t *testing.T) {
+// TestSchemaIsTheFile checks that Schema returns schema.json, which
+// scenarios/internal/gen writes (its test fails when the file has drifted
+// from the table).
+func TestSchemaIsTheFile(t *testing.T) {
 	t.Parallel()
-	got := generateSchema()
-	if !json.Valid(got) {
-		t.Fatal("generated schema is not JSON")
-	}
-	golden(t, "schema.json", got)
-	if !*update && !bytes.Equal(Schema(), got) {
-		t.Error("Schema() differs from the generated schema")
-	}
-}
-
-// TestDocsUpToDate fails when the generated sections of docs/scenarios.md
-// are not what the table and the built-ins give; go test -update rewrites
-// them and leaves the rest of the page alone.
-func TestDocsUpToDate(t *testing.T) {
-	t.Parallel()
-	const path = "../docs/scenarios.md"
-	doc, err := os.ReadFile(path)
+	data, err := os.ReadFile("schema.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := string(doc)
-	for _, s := range []struct{ begin, end, body string }{
-		{refBegin, refEnd, keyReference()},
-		{builtinsBegin, builtinsEnd, builtinReference()},
-	} {
-		i := strings.Index(got, s.begin)
-		j := strings.Index(got, s.end)
-		if i < 0 || j < i {
-			t.Fatalf("%s: markers %q … %q missing", path, s.begin, s.end)
-		}
-		got = got[:i+len(s.begin)] + "\n\n" + s.body + "\n" + got[j:]
+	if !json.Valid(data) || !bytes.Equal(Schema(), data) {
+		t.Error("Schema() is not schema.json, or not JSON")
 	}
-	golden(t, path, []byte(got))
+}
+
+// TestBindingsCoverTable checks that every key of the table has a setter
+// and every setter a key, so that adding a key cannot go half-done.
+func TestBindingsCoverTable(t *testing.T) {
+	t.Parallel()
+	if len(bindings) != len(spec.Objects) {
+		t.Errorf("%d bindings for %d objects", len(bindings), len(spec.Objects))
+	}
+	for _, o := range spec.Objects {
+		b := bindings[o]
+		if b == nil {
+			t.Errorf("object %s has no binding", o.Name)
+			continue
+		}
+		for _, k := range o.Keys() {
+			if b.keys[k] == nil {
+				t.Errorf("key %s.%s has no setter", o.Name, k)
+			}
+		}
+		for k := range b.keys {
+			if o.Lookup(k) == nil {
+				t.Errorf("setter %s.%s has no key in the table", o.Name, k)
+			}
+		}
+	}
 }
 
 // loadSchema reads schema.json from disk (the file editors use).
@@ -105,10 +108,10 @@ func TestBuiltinsMatchSchema(t *testing.T) {
 	defs := schema["$defs"].(map[string]any)
 	topKeys := propertyKeys(schema)
 	turnKeys := propertyKeys(defs["turn"].(map[string]any))
-	if !cmp.Equal(topKeys, sortedCopy(scenarioSpec.keys())) || !cmp.Equal(turnKeys, sortedCopy(turnSpec.keys())) {
-		t.Fatalf("schema.json key sets differ from the decoder's table: top %v, turn %v (run go test -update)", topKeys, turnKeys)
+	if !cmp.Equal(topKeys, sortedCopy(spec.Scenario.Keys())) || !cmp.Equal(turnKeys, sortedCopy(spec.Turn.Keys())) {
+		t.Fatalf("schema.json key sets differ from the decoder's table: top %v, turn %v (run go generate ./scenarios)", topKeys, turnKeys)
 	}
-	files, _ := filepath.Glob("builtin/*.yaml")
+	files, _ := filepath.Glob("*.yaml")
 	files = append(files, "testdata/kitchen-sink.yaml", "testdata/kitchen-sink-2.yaml")
 	for _, path := range files {
 		v := yamlValue(t, path)
@@ -316,12 +319,12 @@ func hasType(v any, typ string) bool {
 
 // TestKitchenSinkCoversEveryKey makes sure the kitchen-sink files use every
 // key of the table, so that TestKitchenSink and the round trips exercise the
-// decoder for each (a key the decoder forgot would panic there).
+// decoder for each.
 func TestKitchenSinkCoversEveryKey(t *testing.T) {
 	t.Parallel()
-	seen := map[*object]map[string]bool{}
-	var walk func(o *object, n *yaml.Node)
-	walk = func(o *object, n *yaml.Node) {
+	seen := map[*spec.Object]map[string]bool{}
+	var walk func(o *spec.Object, n *yaml.Node)
+	walk = func(o *spec.Object, n *yaml.Node) {
 		if n.Kind != yaml.MappingNode {
 			return
 		}
@@ -329,18 +332,18 @@ func TestKitchenSinkCoversEveryKey(t *testing.T) {
 			seen[o] = map[string]bool{}
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			f := o.lookup(n.Content[i].Value)
+			f := o.Lookup(n.Content[i].Value)
 			if f == nil {
-				t.Fatalf("kitchen sink has unknown key %q in %s", n.Content[i].Value, o.name)
+				t.Fatalf("kitchen sink has unknown key %q in %s", n.Content[i].Value, o.Name)
 			}
-			seen[o][f.key] = true
+			seen[o][f.Key] = true
 			v := n.Content[i+1]
 			switch {
-			case f.val.kind == kObject:
-				walk(f.val.obj, v)
-			case f.val.kind == kList && f.val.elem.kind == kObject:
+			case f.Val.Kind == spec.KObject:
+				walk(f.Val.Obj, v)
+			case f.Val.Kind == spec.KList && f.Val.Elem.Kind == spec.KObject:
 				for _, item := range v.Content {
-					walk(f.val.elem.obj, item)
+					walk(f.Val.Elem.Obj, item)
 				}
 			}
 		}
@@ -354,24 +357,12 @@ func TestKitchenSinkCoversEveryKey(t *testing.T) {
 		if err := yaml.Unmarshal(data, &doc); err != nil {
 			t.Fatal(err)
 		}
-		walk(scenarioSpec, doc.Content[0])
+		walk(spec.Scenario, doc.Content[0])
 	}
-	for _, o := range objects {
-		for _, k := range o.keys() {
+	for _, o := range spec.Objects {
+		for _, k := range o.Keys() {
 			if !seen[o][k] {
-				t.Errorf("no kitchen-sink file uses %s.%s", o.name, k)
-			}
-		}
-	}
-}
-
-// TestExamplesAreYAML keeps the reference's examples valid YAML values.
-func TestExamplesAreYAML(t *testing.T) {
-	t.Parallel()
-	for _, o := range objects {
-		for _, f := range o.fields {
-			if _, ok := exampleValue(f.example); !ok {
-				t.Errorf("%s.%s: example %q is not a YAML value", o.name, f.key, f.example)
+				t.Errorf("no kitchen-sink file uses %s.%s", o.Name, k)
 			}
 		}
 	}
@@ -381,11 +372,21 @@ func TestExamplesAreYAML(t *testing.T) {
 // mapping is found from the others, so misplaced keys get a useful hint.
 func TestHintsPointHome(t *testing.T) {
 	t.Parallel()
-	h := unknownKeyHint(replySpec, "after_played")
+	h := unknownKeyHint(spec.Reply, "after_played")
 	if h != `"after_played" is a key of turns[].interrupt` {
 		t.Errorf("hint = %q", h)
 	}
-	if h := unknownKeyHint(turnSpec, "expires_after"); h != `"expires_after" is a top-level key` {
+	if h := unknownKeyHint(spec.Turn, "expires_after"); h != `"expires_after" is a top-level key` {
 		t.Errorf("hint = %q", h)
+	}
+}
+
+// TestTriggersMatchTable keeps the Trigger constants and the table's
+// values of when the same.
+func TestTriggersMatchTable(t *testing.T) {
+	t.Parallel()
+	got := []string{string(OnConnect), string(OnResponseCreate), string(OnUserSpeech), string(OnItemCreate), string(OnCommit)}
+	if !slices.Equal(got, spec.Triggers) {
+		t.Errorf("Trigger constants %v, table %v", got, spec.Triggers)
 	}
 }

@@ -10,41 +10,56 @@ import (
 	"github.com/rtmock/rtmock/realtime"
 )
 
-// validate checks what a scenario says as a whole: things each key allows on
-// its own but that contradict each other, or that would make a turn or an
-// expectation impossible. Parts that already failed to decode are skipped.
-func (d *decoder) validate(sc *Scenario) {
-	if sc.DefaultReply != nil {
-		d.validateReply(sc, sc.DefaultReply, "default_reply")
+// validator checks what a scenario says as a whole: things each key allows
+// on its own but that contradict each other, or that would make a turn or
+// an expectation impossible. Parts that already failed to decode are
+// skipped. It checks each turn and expectation as soon as it is decoded,
+// after the rest of the scenario (see decoder.scenario).
+type validator struct {
+	d            *decoder
+	sc           *Scenario
+	firstRepeat  map[Trigger]int // the first turn with repeat: true of each trigger
+	firstConnect int             // the first connect turn, or -1
+	calls        int             // whether a reply calls a function: 0 unknown, 1 no, 2 yes
+}
+
+func (v *validator) defaultReply() {
+	if v.sc.DefaultReply != nil {
+		v.d.validateReply(v.sc, v.sc.DefaultReply, "default_reply")
 	}
-	firstRepeat := map[Trigger]int{}
-	firstConnect := -1
-	for i := range sc.Turns {
-		t := &sc.Turns[i]
-		p := index("turns", i)
-		d.validateTurn(sc, t, p)
-		if t.When == "" {
-			continue
-		}
-		if t.When == OnConnect {
-			if firstConnect >= 0 {
-				d.add(d.at(child(p, "when")), child(p, "when"), "merge it into "+index("turns", firstConnect),
-					fmt.Sprintf("this turn can never fire: a session connects once, and turns[%d] already answers connect", firstConnect))
-			} else {
-				firstConnect = i
-			}
-			continue
-		}
-		if j, ok := firstRepeat[t.When]; ok {
+}
+
+// turn checks turns[i], at path p, once it is decoded.
+func (v *validator) turn(i int, p string) {
+	d, t := v.d, &v.sc.Turns[i]
+	d.validateTurn(v.sc, t, p)
+	switch {
+	case t.When == "":
+	case t.When == OnConnect && v.firstConnect >= 0:
+		d.add(d.at(child(p, "when")), child(p, "when"), "merge it into "+index("turns", v.firstConnect),
+			fmt.Sprintf("this turn can never fire: a session connects once, and turns[%d] already answers connect", v.firstConnect))
+	case t.When == OnConnect:
+		v.firstConnect = i
+	default:
+		if j, ok := v.firstRepeat[t.When]; ok {
 			d.add(d.at(child(p, "when")), child(p, "when"), fmt.Sprintf("move it before turns[%d], or remove repeat there", j),
 				fmt.Sprintf("this turn can never fire: turns[%d] has repeat: true and answers every %s", j, t.When))
 		} else if t.Repeat {
-			firstRepeat[t.When] = i
+			v.firstRepeat[t.When] = i
 		}
 	}
-	for i := range sc.Expect {
-		d.validateExpectation(sc, &sc.Expect[i], index("expect", i))
+}
+
+// expectation checks expect[i], at path p, once it is decoded; every turn
+// has been by then.
+func (v *validator) expectation(i int, p string) {
+	if v.calls == 0 {
+		v.calls = 1
+		if callsFunctions(v.sc) {
+			v.calls = 2
+		}
 	}
+	v.d.validateExpectation(v.sc, &v.sc.Expect[i], p, v.calls == 2)
 }
 
 // manual reports whether the scenario's session turns voice activity
@@ -150,7 +165,7 @@ func (d *decoder) validateReply(sc *Scenario, r *Reply, p string) {
 	callIDs := map[string]int{}
 	for i, fc := range r.FunctionCalls {
 		fp := child(p, "function_call")
-		if _, single := d.pos[fp]; !single {
+		if !d.hasPos(fp) {
 			fp = index(child(p, "function_calls"), i)
 		}
 		if len(tools) > 0 && fc.Name != "" && !slices.Contains(tools, fc.Name) {
@@ -179,7 +194,7 @@ func eventDialects(name string, server bool) (preview, ga bool) {
 	return realtime.IsClientType(realtime.Preview, name), realtime.IsClientType(realtime.GA, name)
 }
 
-func (d *decoder) validateExpectation(sc *Scenario, e *Expectation, p string) {
+func (d *decoder) validateExpectation(sc *Scenario, e *Expectation, p string, callsFunctions bool) {
 	serves := func(dl realtime.Dialect) bool { return sc.Serves(dl) }
 	for _, ev := range []struct {
 		key, name string
@@ -213,7 +228,7 @@ func (d *decoder) validateExpectation(sc *Scenario, e *Expectation, p string) {
 		case (k == realtime.KindSpeechStarted || k == realtime.KindSpeechStopped) && manual(sc):
 			d.add(d.at(ap), ap, "set session.turn_detection.type to server_vad, or start the window at another event",
 				fmt.Sprintf("the window never opens: session.turn_detection is none, so the server sends no %s", e.After))
-		case (k == realtime.KindFunctionCallArgumentsDelta || k == realtime.KindFunctionCallArgumentsDone) && !callsFunctions(sc):
+		case (k == realtime.KindFunctionCallArgumentsDelta || k == realtime.KindFunctionCallArgumentsDone) && !callsFunctions:
 			d.add(d.at(ap), ap, "add a reply with a function_call",
 				fmt.Sprintf("the window never opens: no reply of the scenario calls a function, so the server sends no %s", e.After))
 		}

@@ -105,22 +105,6 @@ func isNumberPrefix(s string) bool {
 	return false
 }
 
-// formatDuration renders d so that parseDuration reads it back exactly, in
-// the unit a person would write: "2m", "5s", "1200ms".
-func formatDuration(d time.Duration) string {
-	switch {
-	case d == 0:
-		return "0"
-	case d%time.Minute == 0:
-		return strconv.FormatInt(int64(d/time.Minute), 10) + "m"
-	case d%time.Second == 0:
-		return strconv.FormatInt(int64(d/time.Second), 10) + "s"
-	case d%time.Millisecond == 0:
-		return strconv.FormatInt(int64(d/time.Millisecond), 10) + "ms"
-	}
-	return d.String()
-}
-
 // Pace factors outside these bounds are errors.
 const (
 	minPaceFactor = 0.01
@@ -208,9 +192,4 @@ func parseFrequency(s string) (hz float64, msg, hint string) {
 		return 0, fmt.Sprintf("%q is not a frequency", s), "write a frequency like 440Hz or 1.2kHz"
 	}
 	return f * mult, "", ""
-}
-
-// formatFrequency renders hz as parseFrequency reads it.
-func formatFrequency(hz float64) string {
-	return strconv.FormatFloat(hz, 'g', -1, 64) + "Hz"
 }

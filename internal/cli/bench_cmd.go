@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/rtmock/rtmock/cassette"
-	"github.com/rtmock/rtmock/loadtest"
+	"github.com/rtmock/rtmock/internal/loadtest"
 	"github.com/rtmock/rtmock/scenarios"
 	"github.com/spf13/cobra"
 )

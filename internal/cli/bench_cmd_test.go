@@ -12,7 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/spf13/cobra"
 
-	"github.com/rtmock/rtmock/loadtest"
+	"github.com/rtmock/rtmock/internal/loadtest"
 	"github.com/rtmock/rtmock/scenarios"
 )
 

@@ -152,6 +152,9 @@ func cassettePrintSummary(w io.Writer, path string, s *cassette.Summary) {
 			fmt.Fprintf(w, "  %s  %s  %s\n", cassetteSeconds(p.T), p.Dir, p.Message)
 		}
 	}
+	if s.Stopped != "" {
+		fmt.Fprintf(w, "\nwarning: the recording stopped early (%s); the rest of the session is not in the cassette\n", s.Stopped)
+	}
 	if s.Truncated != nil {
 		fmt.Fprintf(w, "\nwarning: %v\n", s.Truncated)
 	}
@@ -182,6 +185,7 @@ type cassetteJSON struct {
 	Binary       int               `json:"binary_frames"`
 	Close        *cassetteClose    `json:"close,omitempty"`
 	Problems     []cassetteProblem `json:"problems"`
+	Stopped      string            `json:"recording_stopped,omitempty"`
 	Warning      string            `json:"warning,omitempty"`
 }
 
@@ -227,6 +231,7 @@ func cassetteSummaryJSON(path string, s *cassette.Summary) cassetteJSON {
 	for _, p := range s.Problems {
 		out.Problems = append(out.Problems, cassetteProblem{AtMs: cassetteMs(p.T), Dir: string(p.Dir), Message: p.Message})
 	}
+	out.Stopped = s.Stopped
 	if s.Truncated != nil {
 		out.Warning = s.Truncated.Error()
 	}
@@ -287,11 +292,7 @@ as silence of the same length.`,
 			if !d.Valid() {
 				return usagef("--dir must be server or client, not %q", dir)
 			}
-			c, err := cassette.Load(args[0])
-			if err != nil {
-				return cassetteFailed(cmd, err)
-			}
-			track, err := c.Audio(d)
+			track, err := cassetteReadAudio(args[0], d)
 			if err != nil {
 				return cassetteFailed(cmd, err)
 			}
@@ -310,6 +311,21 @@ as silence of the same length.`,
 	cmd.Flags().StringVar(&out, "out", "", "the WAV file to write (required)")
 	cmd.Flags().StringVar(&dir, "dir", "server", "whose audio: server (the assistant) or client (the user)")
 	return cmd
+}
+
+// cassetteReadAudio streams the file and keeps only the track: the
+// cassette itself is never held in memory.
+func cassetteReadAudio(path string, d cassette.Direction) (*cassette.AudioTrack, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r, err := cassette.NewReader(f, &cassette.ReaderOptions{Name: path})
+	if err != nil {
+		return nil, err
+	}
+	return cassette.ReadAudio(r, d)
 }
 
 func cassetteWriteWAV(path string, track *cassette.AudioTrack) error {

@@ -13,12 +13,14 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/spf13/cobra"
 
+	"github.com/rtmock/rtmock/cassette"
 	"github.com/rtmock/rtmock/recorder"
 )
 
@@ -27,13 +29,19 @@ const recordEntraScope = "https://cognitiveservices.azure.com/.default"
 
 // recordOptions are the flags of rtrecord.
 type recordOptions struct {
-	upstream   string
-	addr       string
-	out        string
-	name       string
-	redact     []string
-	elideAudio bool
-	logFormat  string
+	upstream    string
+	addr        string
+	out         string
+	name        string
+	redact      []string
+	elideAudio  bool
+	logFormat   string
+	verbose     bool
+	allowHosts  []string
+	idleTimeout time.Duration
+	maxHeader   int
+	maxMessage  int64
+	queueBytes  int
 }
 
 // RecordMain runs rtrecord with os.Args and returns the exit code: 0 when it
@@ -72,7 +80,7 @@ func NewRecordCmd() *cobra.Command { return recordNewCmd(recordRun) }
 func recordNewCmd(runF func(*cobra.Command, *recordOptions) error) *cobra.Command {
 	o := &recordOptions{}
 	cmd := &cobra.Command{
-		Use:   "rtrecord --upstream URL [--addr 127.0.0.1:8081] [--out DIR] [--name TEMPLATE] [--redact VALUE]... [--elide-audio] [--log-format text|json]",
+		Use:   "rtrecord --upstream URL [--addr 127.0.0.1:8081] [--out DIR] [--name TEMPLATE] [--redact VALUE]... [--elide-audio] [--allow-host NAME]... [--log-format text|json] [-v]",
 		Short: "Record realtime sessions between an app and Azure OpenAI / OpenAI as cassettes",
 		Long: `rtrecord is a recording proxy for the realtime speech API. Point an app at it
 instead of the service: it relays every session to --upstream unchanged and
@@ -83,8 +91,14 @@ The app's own credentials are forwarded. An app that sends none is
 authenticated with AZURE_OPENAI_API_KEY (api-key header) or, for Azure
 upstreams, with Microsoft Entra ID (DefaultAzureCredential); for
 api.openai.com, OPENAI_API_KEY is used as a bearer token. Keys and tokens
-never reach a cassette or the log: they are replaced by [REDACTED], as is
-every --redact value.
+never reach a cassette or the log: they are replaced by [REDACTED] where
+credentials stand (headers, query parameters, subprotocols, and the
+recorder's own messages). The conversation itself is recorded as it was:
+only --redact values are replaced inside it, wherever they appear.
+
+Only requests whose Host names this machine (localhost, 127.0.0.1, ::1)
+are served, so that no web page can use the recorder through DNS
+rebinding; --allow-host adds names. See docs/security.md for every limit.
 
 SIGINT or SIGTERM closes the sessions (1001) and flushes every cassette.`,
 		Args:          recordNoArgs,
@@ -98,9 +112,15 @@ SIGINT or SIGTERM closes the sessions (1001) and flushes every cassette.`,
 	f.StringVar(&o.addr, "addr", "127.0.0.1:8081", "address to listen on (loopback; anything else is reachable by others)")
 	f.StringVar(&o.out, "out", "cassettes", "directory for the cassettes (created if missing)")
 	f.StringVar(&o.name, "name", recorder.DefaultName, "cassette file name template: {{.Time}} {{.ID}} {{.Seq}} {{.Provider}} {{.Dialect}} {{.Deployment}}")
-	f.StringArrayVar(&o.redact, "redact", nil, "a secret value to scrub from cassettes and logs (repeatable)")
+	f.StringArrayVar(&o.redact, "redact", nil, "a secret value to replace everywhere in cassettes and logs, conversation included (repeatable)")
 	f.BoolVar(&o.elideAudio, "elide-audio", false, "record audio as size-keeping markers instead of base64")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format on stderr: text or json")
+	f.BoolVarP(&o.verbose, "verbose", "v", false, "log every relayed frame (direction, type, size)")
+	f.StringArrayVar(&o.allowHosts, "allow-host", nil, "a Host name to serve besides loopback ones: a name or IP, *.domain, or * for any (repeatable)")
+	f.DurationVar(&o.idleTimeout, "idle-timeout", 60*time.Second, "close keep-alive connections idle this long (sessions are never cut)")
+	f.IntVar(&o.maxHeader, "max-header-bytes", 64<<10, "largest request line and headers; larger requests get 431")
+	f.Int64Var(&o.maxMessage, "max-message-bytes", cassette.MaxFrameSize, "largest message relayed either way; a larger one closes the session with 1009")
+	f.IntVar(&o.queueBytes, "queue-bytes", 16<<20, "bytes of one session's frames that may wait for the disk; beyond it frames are left out of the cassette, never out of the conversation")
 	addVersion(cmd, "rtrecord")
 	return cmd
 }
@@ -117,27 +137,39 @@ func recordRun(cmd *cobra.Command, o *recordOptions) error {
 	if o.upstream == "" {
 		return usagef("--upstream is required: the service's URL, e.g. https://my-resource.openai.azure.com")
 	}
-	log, err := newLogger(cmd.ErrOrStderr(), o.logFormat, false)
+	log, err := newLogger(cmd.ErrOrStderr(), o.logFormat, o.verbose)
 	if err != nil {
 		return err
 	}
+	if o.idleTimeout < 0 || o.maxHeader < 0 || o.maxMessage < 0 || o.queueBytes < 0 {
+		return usagef("--idle-timeout, --max-header-bytes, --max-message-bytes and --queue-bytes cannot be negative")
+	}
 	opts := &recorder.Options{
-		Upstream:   o.upstream,
-		Dir:        o.out,
-		Name:       o.name,
-		Redact:     o.redact,
-		ElideAudio: o.elideAudio,
-		Logger:     log,
-		Recorder:   "rtrecord " + Version,
+		Upstream:        o.upstream,
+		Dir:             o.out,
+		Name:            o.name,
+		Redact:          o.redact,
+		ElideAudio:      o.elideAudio,
+		Logger:          log,
+		Recorder:        "rtrecord " + Version,
+		AllowedHosts:    o.allowHosts,
+		IdleTimeout:     o.idleTimeout,
+		MaxHeaderBytes:  o.maxHeader,
+		MaxMessageBytes: o.maxMessage,
+		QueueBytes:      o.queueBytes,
 	}
 	auth := recordFallbackAuth(opts, o.upstream, os.Getenv)
+	// The directory first: New checks that cassettes can be written there,
+	// so that an unwritable --out fails now, not every session.
+	if o.out == "" {
+		o.out = "."
+	}
+	if err := os.MkdirAll(o.out, 0o755); err != nil {
+		return fmt.Errorf("cassette directory: %w", err)
+	}
 	rec, err := recorder.New(opts)
 	if err != nil {
 		return usageError{err}
-	}
-	if err := os.MkdirAll(o.out, 0o755); err != nil {
-		rec.Close()
-		return fmt.Errorf("cassette directory: %w", err)
 	}
 	l, err := net.Listen("tcp", o.addr)
 	if err != nil {
@@ -176,7 +208,6 @@ func recordFallbackAuth(opts *recorder.Options, upstream string, getenv func(str
 	case host == "api.openai.com":
 		if key := getenv("OPENAI_API_KEY"); key != "" {
 			opts.TokenSource = recorder.TokenFunc(func(context.Context) (string, error) { return key, nil })
-			opts.Redact = append(opts.Redact, key)
 			return "OPENAI_API_KEY"
 		}
 	case getenv("AZURE_OPENAI_API_KEY") != "":

@@ -5,12 +5,17 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/spf13/cobra"
 
+	"github.com/rtmock/rtmock/cassette"
 	"github.com/rtmock/rtmock/recorder"
 )
 
@@ -38,10 +43,13 @@ func TestRecordFlags(t *testing.T) {
 		want recordOptions
 	}{
 		{"defaults", []string{"--upstream", "https://r.openai.azure.com"},
-			recordOptions{upstream: "https://r.openai.azure.com", addr: "127.0.0.1:8081", out: "cassettes", name: recorder.DefaultName, logFormat: "text"}},
+			recordOptions{upstream: "https://r.openai.azure.com", addr: "127.0.0.1:8081", out: "cassettes", name: recorder.DefaultName, logFormat: "text",
+				idleTimeout: 60 * time.Second, maxHeader: 64 << 10, maxMessage: cassette.MaxFrameSize, queueBytes: 16 << 20}},
 		{"every flag", []string{"--upstream", "http://127.0.0.1:9", "--addr", ":0", "--out", "rec", "--name", "{{.Seq}}.jsonl",
-			"--redact", "a", "--redact", "b,c", "--elide-audio", "--log-format", "json"},
-			recordOptions{upstream: "http://127.0.0.1:9", addr: ":0", out: "rec", name: "{{.Seq}}.jsonl", redact: []string{"a", "b,c"}, elideAudio: true, logFormat: "json"}},
+			"--redact", "a", "--redact", "b,c", "--elide-audio", "--log-format", "json", "-v", "--allow-host", "rec.internal", "--allow-host", "*.lan",
+			"--idle-timeout", "5s", "--max-header-bytes", "8192", "--max-message-bytes", "1048576", "--queue-bytes", "1024"},
+			recordOptions{upstream: "http://127.0.0.1:9", addr: ":0", out: "rec", name: "{{.Seq}}.jsonl", redact: []string{"a", "b,c"}, elideAudio: true, logFormat: "json",
+				verbose: true, allowHosts: []string{"rec.internal", "*.lan"}, idleTimeout: 5 * time.Second, maxHeader: 8192, maxMessage: 1 << 20, queueBytes: 1024}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -147,8 +155,10 @@ func TestRecordFallbackAuth(t *testing.T) {
 				if err != nil || tok != tt.token {
 					t.Errorf("token %q, %v; want %q", tok, err, tt.token)
 				}
-				if !strings.Contains(strings.Join(opts.Redact, " "), tt.token) {
-					t.Errorf("the token is not in Redact: %v", opts.Redact)
+				// A credential is scrubbed where it stands; Redact would
+				// search the conversation for it too.
+				if len(opts.Redact) != 0 {
+					t.Errorf("the token is in Redact: %v", opts.Redact)
 				}
 			}
 			if (opts.TokenSource != nil) != (tt.token != "" || strings.Contains(tt.want, "Entra")) {
@@ -184,6 +194,34 @@ func TestRecordBanner(t *testing.T) {
 			if !strings.Contains(b.String(), want) {
 				t.Errorf("banner for %v lacks %q:\n%s", &tt.addr, want, b.String())
 			}
+		}
+	}
+}
+
+// An --out that cannot hold cassettes stops rtrecord before it listens,
+// instead of failing every session with 500.
+func TestRecordFailsAtStartOnABadOut(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	outs := []string{file, filepath.Join(file, "sub")}
+	if runtime.GOOS == "linux" {
+		outs = append(outs, "/proc") // a directory no one, root included, can create files in
+	}
+	for _, out := range outs {
+		var stdout bytes.Buffer
+		cmd := NewRecordCmd()
+		cmd.SetOut(&stdout)
+		cmd.SetErr(&bytes.Buffer{})
+		cmd.SetContext(context.Background())
+		err := recordRun(cmd, &recordOptions{upstream: "http://127.0.0.1:9", addr: "127.0.0.1:0", logFormat: "text", out: out})
+		if err == nil || !strings.Contains(err.Error(), "cassette directory") || !strings.Contains(err.Error(), filepath.Base(strings.TrimSuffix(out, "/sub"))) {
+			t.Errorf("--out %s: %v, want an error about the cassette directory", out, err)
+		}
+		if strings.Contains(stdout.String(), "listening") {
+			t.Errorf("--out %s: rtrecord listened first:\n%s", out, stdout.String())
 		}
 	}
 }

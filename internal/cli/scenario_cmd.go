@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -27,14 +29,48 @@ func newScenariosCmd() *cobra.Command {
 "rtmock serve NAME" and what the scenario exercises. With --json, print a JSON
 array of {"name", "description", "dialects", "source"} objects.
 
-docs/scenarios.md describes the scenario language for writing your own.`,
+"rtmock scenarios show NAME" prints one as a template for your own;
+docs/scenarios.md describes the scenario language.`,
+		Example: `  rtmock scenarios
+  rtmock scenarios --json
+  rtmock scenarios show barge-in > my-barge-in.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return scenarioListRun(cmd.OutOrStdout(), asJSON)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of text")
+	cmd.AddCommand(newScenarioShowCmd())
 	return cmd
+}
+
+// newScenarioShowCmd returns "rtmock scenarios show NAME".
+func newScenarioShowCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "show NAME",
+		Short: "Print a built-in scenario's YAML, as a template for your own",
+		Long: `Print the YAML file of a built-in scenario, comments and all, exactly as it is
+built into rtmock. Save it, edit it, check it with "rtmock validate FILE.yaml"
+and serve it with "rtmock serve FILE.yaml".`,
+		Example: `  rtmock scenarios show barge-in > my-barge-in.yaml
+  rtmock serve my-barge-in.yaml`,
+		Args: cobra.ExactArgs(1),
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			var names []string
+			for _, sc := range scenarios.List() {
+				names = append(names, sc.Name)
+			}
+			return names, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			data, err := scenarios.BuiltinFile(strings.TrimPrefix(args[0], "builtin:"))
+			if err != nil {
+				return usageError{err}
+			}
+			_, err = cmd.OutOrStdout().Write(data)
+			return err
+		},
+	}
 }
 
 // scenarioListEntry is one built-in scenario in the --json output.
@@ -77,8 +113,13 @@ func newValidateCmd() *cobra.Command {
 		Long: `Check scenario files as "rtmock serve" would load them. For each file, print
 "FILE: ok", or every problem on its own line as "FILE:LINE:COL: PATH: message
 (hint)". "-" reads a scenario from standard input, named <stdin> in the output.
+An argument that is no file is taken as "rtmock serve" takes it: the name of
+a built-in scenario.
 
 The exit status is 1 when any file has a problem.`,
+		Example: `  rtmock validate my-scenario.yaml
+  rtmock validate scenarios/*.yaml
+  rtmock cassette to-scenario session.jsonl | rtmock validate -`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return scenarioValidateRun(cmd.InOrStdin(), cmd.OutOrStdout(), args)
@@ -106,7 +147,7 @@ func scenarioValidateRun(stdin io.Reader, w io.Writer, files []string) error {
 				fmt.Fprintln(w, e)
 			}
 		case errors.As(err, &pathErr):
-			fmt.Fprintf(w, "%s: %v\n", file, pathErr.Err)
+			fmt.Fprintf(w, "%s: %v%s\n", file, pathErr.Err, scenarioBuiltinHint(file, err))
 		default:
 			fmt.Fprintf(w, "%s: %v\n", file, err)
 		}
@@ -120,10 +161,27 @@ func scenarioValidateRun(stdin io.Reader, w io.Writer, files []string) error {
 // scenarioStdinName names standard input in the output of validate.
 const scenarioStdinName = "<stdin>"
 
-// scenarioValidateOne loads one file, or standard input for "-".
+// scenarioBuiltinHint suggests the built-in scenario a file that does not
+// exist seems to name: "; did you mean `barge-in`?", or "".
+func scenarioBuiltinHint(file string, err error) string {
+	if !errors.Is(err, fs.ErrNotExist) {
+		return ""
+	}
+	if name := scenarios.Suggest(file); name != "" {
+		return fmt.Sprintf("; did you mean `%s`?", name)
+	}
+	return ""
+}
+
+// scenarioValidateOne loads one file, standard input for "-", or, as
+// "rtmock serve" would, what an argument that is no file names.
 func scenarioValidateOne(stdin io.Reader, file string) error {
 	if file != "-" {
-		_, err := scenarios.Load(file)
+		if _, err := os.Stat(file); err == nil {
+			_, err = scenarios.Load(file)
+			return err
+		}
+		_, err := scenarios.Resolve(file)
 		return err
 	}
 	data, err := io.ReadAll(stdin)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,6 +111,19 @@ func TestScenarioValidateCmd(t *testing.T) {
 			wantErr: true,
 		},
 		{
+			name: "missing files that name built-ins",
+			args: []string{filepath.Join(dir, "scenarios", "builtin", "barge-in.yaml"), "barge-in.yml", "./hello.yaml"},
+			want: filepath.Join(dir, "scenarios", "builtin", "barge-in.yaml") + ": no such file or directory; did you mean `barge-in`?\n" +
+				"barge-in.yml: no such file or directory; did you mean `barge-in`?\n" +
+				"./hello.yaml: no such file or directory; did you mean `hello`?\n",
+			wantErr: true,
+		},
+		{
+			name: "built-in names",
+			args: []string{"barge-in", "builtin:hello"},
+			want: "barge-in: ok\nbuiltin:hello: ok\n",
+		},
+		{
 			name:  "standard input",
 			args:  []string{"-"},
 			stdin: "name: x\nturns: [{when: commit, user: {transcript: hi}}]\n",
@@ -152,13 +166,53 @@ func TestScenarioValidateCmdNeedsFiles(t *testing.T) {
 // a user would after copying one.
 func TestScenarioValidateBuiltins(t *testing.T) {
 	t.Parallel()
-	files, err := filepath.Glob("../../scenarios/builtin/*.yaml")
+	files, err := filepath.Glob("../../scenarios/*.yaml")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no built-in files: %v", err)
 	}
 	out, err := scenarioExec(t, newValidateCmd(), "", files...)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
+	}
+}
+
+func TestScenarioShowCmd(t *testing.T) {
+	t.Parallel()
+	for _, sc := range scenarios.List() {
+		out, err := scenarioExec(t, newScenariosCmd(), "", "show", sc.Name)
+		if err != nil {
+			t.Fatalf("show %s: %v", sc.Name, err)
+		}
+		file, err := os.ReadFile("../../scenarios/" + sc.Name + ".yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out != string(file) {
+			t.Errorf("show %s prints something else than scenarios/%s.yaml:\n%s", sc.Name, sc.Name, out)
+		}
+		// The template loads as the built-in it shows.
+		back, err := scenarios.Parse(sc.Name+".yaml", []byte(out))
+		if err != nil {
+			t.Fatalf("show %s: %v", sc.Name, err)
+		}
+		back.Source = sc.Source
+		if diff := cmp.Diff(sc, back); diff != "" {
+			t.Errorf("show %s (-builtin +shown):\n%s", sc.Name, diff)
+		}
+	}
+}
+
+func TestScenarioShowCmdErrors(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	code := run(NewRootCmd(), []string{"scenarios", "show", "bargein"}, &stdout, &stderr)
+	if code != ExitUsage || stdout.Len() > 0 || !strings.Contains(stderr.String(), `did you mean "barge-in"?`) {
+		t.Errorf("show bargein: exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
+	}
+	for _, args := range [][]string{{"scenarios", "show"}, {"scenarios", "show", "a", "b"}} {
+		if code := run(NewRootCmd(), args, io.Discard, io.Discard); code != ExitUsage {
+			t.Errorf("%v: exit %d, want %d", args, code, ExitUsage)
+		}
 	}
 }
 

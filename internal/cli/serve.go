@@ -6,7 +6,6 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -74,7 +73,7 @@ session instead.`,
 	f.BoolVar(&opts.strict, "strict", false, "cassette replay: answer client events that differ from the recording with an error event, and exit 1 at shutdown if any did")
 	f.BoolVar(&opts.noTLS, "no-tls", false, "serve plain ws:// only (by default the port also answers wss:// with a self-signed certificate)")
 	f.StringVar(&opts.readyFile, "ready-file", "", "once listening, write the server's URL (one line) to `FILE`, which is removed at shutdown: with --addr 127.0.0.1:0, how a script learns the port")
-	f.StringVar(&opts.caFile, "ca-file", "", "where to write the self-signed certificate for TLS clients (default: rtmock-PORT.pem in the temp dir)")
+	f.StringVar(&opts.caFile, "ca-file", "", "where to write the self-signed certificate for TLS clients, replaced as a whole and removed at exit (default: cert.pem in a new private directory of the temp dir)")
 	return cmd
 }
 
@@ -160,15 +159,15 @@ func serveRun(cmd *cobra.Command, o *serveOptions) error {
 	}
 	caFile := ""
 	if pem := srv.CertPEM(); pem != nil {
-		caFile = o.caFile
-		if caFile == "" {
-			_, port, _ := net.SplitHostPort(srv.Addr().String())
-			caFile = filepath.Join(os.TempDir(), "rtmock-"+port+".pem")
-		}
-		if err := os.WriteFile(caFile, pem, 0o644); err != nil {
+		// A private directory of its own (or the --ca-file replaced as a
+		// whole): never a predictable name in the shared temp dir.
+		cf, err := mockserver.WriteCertFile(pem, o.caFile)
+		if err != nil {
 			srv.Close()
 			return fmt.Errorf("write the TLS certificate: %w", err)
 		}
+		defer cf.Remove()
+		caFile = cf.Path
 	}
 	printBanner(cmd, srv, o, mo, caFile)
 	if o.readyFile != "" {
@@ -242,7 +241,9 @@ func printBanner(cmd *cobra.Command, srv *mockserver.Server, o *serveOptions, mo
 	fmt.Fprintf(w, "  export OPENAI_BASE_URL=%s/v1\n", base)
 	fmt.Fprintf(w, "  export OPENAI_API_KEY=%s\n", key)
 	if caFile != "" {
-		fmt.Fprintf(w, "  export NODE_EXTRA_CA_CERTS=%s SSL_CERT_FILE=%s\n", caFile, caFile)
+		// NODE_EXTRA_CA_CERTS adds to the trust store; SSL_CERT_FILE would
+		// replace the whole of it for that shell.
+		fmt.Fprintf(w, "  export NODE_EXTRA_CA_CERTS=%s   # adds this one certificate to what Node trusts\n", caFile)
 	}
 	fmt.Fprintf(w, "\nEndpoints: /openai/realtime?api-version=…&deployment=… (Azure preview), /openai/v1/realtime?model=… (Azure GA), /v1/realtime?model=… (OpenAI; preview with OpenAI-Beta: realtime=v1)\n")
 }

@@ -99,59 +99,93 @@ func TestServeEveryBuiltin(t *testing.T) {
 	for _, sc := range scenarios.List() {
 		t.Run(sc.Name, func(t *testing.T) {
 			t.Parallel()
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			var out syncBuffer
-			cmd := NewRootCmd()
-			cmd.SetArgs([]string{"serve", sc.Name, "--addr", "127.0.0.1:0", "--pace", "instant", "--ca-file", t.TempDir() + "/ca.pem"})
-			cmd.SetOut(&out)
-			cmd.SetErr(io.Discard)
-			done := make(chan error, 1)
-			go func() { done <- cmd.ExecuteContext(ctx) }()
-			var url string
-			deadline := time.Now().Add(10 * time.Second)
-			for url == "" {
-				if m := listening.FindStringSubmatch(out.String()); m != nil {
-					url = m[1]
-					break
-				}
-				select {
-				case err := <-done:
-					t.Fatalf("serve exited early: %v\n%s", err, out.String())
-				case <-time.After(5 * time.Millisecond):
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("no banner: %q", out.String())
-				}
-			}
-			if !strings.Contains(out.String(), "scenario "+sc.Name) || !strings.Contains(out.String(), "AZURE_OPENAI_ENDPOINT="+url) {
-				t.Errorf("banner does not name the scenario and endpoint:\n%s", out.String())
-			}
-			dctx, dcancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer dcancel()
-			conn, _, err := websocket.Dial(dctx, "ws"+strings.TrimPrefix(url, "http")+"/openai/v1/realtime?model=m", nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			conn.SetReadLimit(1 << 24)
-			_, data, err := conn.Read(dctx)
-			if err != nil || !strings.Contains(string(data), "session.created") {
-				t.Fatalf("first frame %q, %v", data, err)
-			}
-			cancel() // as SIGINT: sessions are closed with 1001, serve returns nil
-			for {
-				if _, _, err := conn.Read(dctx); err != nil {
-					if websocket.CloseStatus(err) != websocket.StatusGoingAway {
-						t.Errorf("session closed with %v, want 1001", err)
-					}
-					break
-				}
-			}
-			if err := <-done; err != nil {
-				t.Errorf("serve returned %v", err)
+			out := serveAndConnect(t, sc.Name)
+			if !strings.Contains(out, "scenario "+sc.Name) {
+				t.Errorf("banner does not name the scenario:\n%s", out)
 			}
 		})
 	}
+}
+
+// TestServeScenarioFileFromCheckout runs the command of the design card
+// verbatim from the top of a checkout, where the built-ins are files.
+func TestServeScenarioFileFromCheckout(t *testing.T) {
+	t.Chdir("../..")
+	out := serveAndConnect(t, "scenarios/barge-in.yaml")
+	if !strings.Contains(out, "scenario barge-in") {
+		t.Errorf("banner does not name the scenario:\n%s", out)
+	}
+}
+
+// TestServeMissingFileNamesBuiltin serves paths that do not exist but name
+// a built-in: the error says which.
+func TestServeMissingFileNamesBuiltin(t *testing.T) {
+	t.Parallel()
+	for _, arg := range []string{"scenarios/builtin/barge-in.yaml", "barge-in.yml", "./barge-in.yaml"} {
+		var stderr bytes.Buffer
+		code := run(NewRootCmd(), []string{"serve", arg}, io.Discard, &stderr)
+		if code != ExitUsage || !strings.HasSuffix(stderr.String(), "no such file or directory; did you mean `barge-in`?\n") {
+			t.Errorf("serve %s: exit %d, stderr %q", arg, code, stderr.String())
+		}
+	}
+}
+
+// serveAndConnect runs "rtmock serve SOURCE" as a user would, connects a
+// session, stops the server as SIGINT would, and returns what serve printed.
+func serveAndConnect(t *testing.T, source string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out syncBuffer
+	cmd := NewRootCmd()
+	cmd.SetArgs([]string{"serve", source, "--addr", "127.0.0.1:0", "--pace", "instant", "--ca-file", t.TempDir() + "/ca.pem"})
+	cmd.SetOut(&out)
+	cmd.SetErr(io.Discard)
+	done := make(chan error, 1)
+	go func() { done <- cmd.ExecuteContext(ctx) }()
+	var url string
+	deadline := time.Now().Add(10 * time.Second)
+	for url == "" {
+		if m := listening.FindStringSubmatch(out.String()); m != nil {
+			url = m[1]
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve exited early: %v\n%s", err, out.String())
+		case <-time.After(5 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no banner: %q", out.String())
+		}
+	}
+	if !strings.Contains(out.String(), "AZURE_OPENAI_ENDPOINT="+url) {
+		t.Errorf("banner does not name the endpoint:\n%s", out.String())
+	}
+	dctx, dcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer dcancel()
+	conn, _, err := websocket.Dial(dctx, "ws"+strings.TrimPrefix(url, "http")+"/openai/v1/realtime?model=m", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadLimit(1 << 24)
+	_, data, err := conn.Read(dctx)
+	if err != nil || !strings.Contains(string(data), "session.created") {
+		t.Fatalf("first frame %q, %v", data, err)
+	}
+	cancel() // as SIGINT: sessions are closed with 1001, serve returns nil
+	for {
+		if _, _, err := conn.Read(dctx); err != nil {
+			if websocket.CloseStatus(err) != websocket.StatusGoingAway {
+				t.Errorf("session closed with %v, want 1001", err)
+			}
+			break
+		}
+	}
+	if err := <-done; err != nil {
+		t.Errorf("serve returned %v", err)
+	}
+	return out.String()
 }
 
 // TestServeLogsNoSecret runs the server with a key, at debug level, and has

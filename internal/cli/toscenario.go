@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/rtmock/rtmock/cassette"
+	"github.com/rtmock/rtmock/internal/toscenario"
 	"github.com/rtmock/rtmock/scenarios"
 	"github.com/spf13/cobra"
 )
@@ -18,14 +19,23 @@ func newToScenarioCmd() *cobra.Command {
 		Long: `Write a scenario that reproduces a recorded session: the session configuration
 the server reported, and one turn per response (its trigger, words, audio length
 and chunking, function calls, final status), plus the service errors it sent.
-Edit it, then serve it with "rtmock serve FILE.yaml".`,
+Edit it, then serve it with "rtmock serve FILE.yaml".
+
+What cannot be carried over as recorded (a last line cut short, a response
+the recording ends inside) is reported on standard error at the cassette's
+FILE:LINE.`,
+		Example: `  rtmock cassette to-scenario session.jsonl -o session.yaml
+  rtmock cassette to-scenario session.jsonl | rtmock validate -`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := cassette.Load(args[0])
 			if err != nil {
 				return usageError{err}
 			}
-			sc, err := scenarios.FromCassette(c)
+			sc, warnings, err := toscenario.FromCassette(c)
+			for _, w := range warnings {
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", w)
+			}
 			if err != nil {
 				return err
 			}

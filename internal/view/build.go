@@ -148,12 +148,11 @@ func (b *builder) frame(i int, f cassette.Frame) {
 		b.fault(ev.T, i, "refused", fmt.Sprintf("upgrade refused: HTTP %d", f.Code))
 	case cassette.KindDropped:
 		ev.JSON, ev.Err = member("dropped", f.Code), true
-		if _, marked := b.s.Marks[i]; !marked {
-			b.fault(ev.T, i, "dropped", fmt.Sprintf("%d %s frames missing", f.Code, f.Dir))
-		}
-	}
-	if mark, ok := b.s.Marks[i]; ok {
-		b.marked(ev.T, i, mark)
+		b.fault(ev.T, i, "dropped", fmt.Sprintf("%d %s frames missing", f.Code, f.Dir))
+	case cassette.KindFault:
+		ev.JSON = member("fault", f.Reason)
+		kind, _, _ := strings.Cut(f.Reason, " ")
+		b.fault(ev.T, i, firstOf(kind, "fault"), "injected: "+f.Reason)
 	}
 	b.m.Events = append(b.m.Events, ev)
 }
@@ -162,23 +161,6 @@ func (b *builder) frame(i int, f cassette.Frame) {
 func member(name string, v any) string {
 	out, _ := json.Marshal(map[string]any{name: v})
 	return string(out)
-}
-
-// marked records a frame's "fault" member.
-func (b *builder) marked(t float64, i int, mark json.RawMessage) {
-	var m struct {
-		Kind string `json:"kind"`
-	}
-	if json.Unmarshal(mark, &m) != nil || m.Kind == "" {
-		var s string
-		if json.Unmarshal(mark, &s) == nil {
-			m.Kind = s
-		}
-	}
-	if m.Kind == "" {
-		m.Kind = "fault"
-	}
-	b.m.Faults = append(b.m.Faults, Fault{T: t, Ev: i, Kind: m.Kind, Text: "injected: " + string(mark), Mark: mark})
 }
 
 func (b *builder) fault(t float64, i int, kind, text string) {

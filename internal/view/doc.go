@@ -48,17 +48,11 @@
 //
 // # Faults
 //
-// A cassette has no member that says "a fault was injected here", so the
-// page marks what faults leave behind: "dropped", "error" and "http"
-// frames, close frames with code 1006 or a reason starting "fault:", and
-// error events whose message starts "Injected fault" (what the mock's
-// error fault sends). It also reads a "fault" member on any frame line,
-// which cassette readers ignore:
-//
-//	{"t":1.2,"dir":"server","dropped":1,"fault":{"kind":"drop","type":"response.output_audio.delta"}}
-//
-// "kind" is one of the fault kinds of package faults; the other members
-// are shown as they are. A fault that swallows a frame is written as a
-// "dropped" frame carrying the member, so every reader still sees that a
-// frame is missing there.
+// The mock's transcripts write a "fault" frame where an injected fault
+// fired ({"t":1.2,"dir":"server","fault":"drop response.output_audio.delta"}):
+// the page marks each, named by its first word. Cassettes without them
+// (recordings, older transcripts) still show what faults leave behind:
+// "dropped", "error" and "http" frames, close frames with code 1006 or a
+// reason starting "fault:", and error events whose message starts
+// "Injected fault" (what the mock's error fault sends).
 package view

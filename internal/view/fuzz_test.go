@@ -19,7 +19,7 @@ func FuzzParseSession(f *testing.F) {
 		}
 	}
 	f.Add([]byte(gaHeader + "\n" + `{"t":1,"dir":"client","event":{"type":"conversation.item.truncate","item_id":"x","audio_end_ms":1e308}}` + "\n"))
-	f.Add([]byte(`{"t":0.5,"dir":"server","dropped":1,"fault":{"kind":"drop"}}` + "\n"))
+	f.Add([]byte(`{"t":0.5,"dir":"server","fault":"drop response.output_audio.delta"}` + "\n"))
 	f.Add([]byte(`{"t":0.1,"dir":"server","event":{"type":"response.output_audio.delta","item_id":"i","delta":"rtmock-elided:g711_alaw:80"}}` + "\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := view.ParseSession(data, "fuzz.jsonl")

@@ -1,7 +1,5 @@
 package view
 
-import "encoding/json"
-
 // Model is one session as the page draws it. Times are seconds since the
 // upgrade; indexes into Events are called "ev".
 type Model struct {
@@ -30,7 +28,7 @@ type Model struct {
 type Event struct {
 	T    float64 `json:"t"`
 	Dir  string  `json:"dir"`            // client or server
-	Kind string  `json:"kind"`           // text, binary, close, error, http or dropped (the cassette's frame kinds)
+	Kind string  `json:"kind"`           // text, binary, close, error, http, dropped or fault (the cassette's frame kinds)
 	Type string  `json:"type,omitempty"` // the event's type, for text frames holding a JSON event
 	ID   string  `json:"id,omitempty"`   // event_id
 	Item string  `json:"item,omitempty"` // item_id (or item.id) it refers to
@@ -132,11 +130,10 @@ type Truncate struct {
 
 // Fault is something a fault (or a broken connection) left in the session.
 type Fault struct {
-	T    float64         `json:"t"`
-	Ev   int             `json:"ev"`
-	Kind string          `json:"kind"` // a faults kind (drop, disconnect, error…) or dropped, connection, refused
-	Text string          `json:"text"`
-	Mark json.RawMessage `json:"mark,omitempty"` // the frame's "fault" member, when it had one
+	T    float64 `json:"t"`
+	Ev   int     `json:"ev"`
+	Kind string  `json:"kind"` // the fault's kind (drop, latency, disconnect, error…), or dropped, connection, refused
+	Text string  `json:"text"`
 }
 
 // Finding is a failed conformance rule or expectation, pinned at its

@@ -2,7 +2,7 @@ package view
 
 import (
 	"bytes"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 
@@ -16,10 +16,9 @@ type Session struct {
 	Source   string // the file it came from, "" for one made in memory
 	Header   cassette.Header
 	Frames   []cassette.Frame
-	Lines    []int                   // the file line of each frame; nil when unknown
-	Marks    map[int]json.RawMessage // frame index → the frame's "fault" member
-	Findings []Finding               // conformance findings about it
-	Notes    []string                // warnings to show with it
+	Lines    []int     // the file line of each frame; nil when unknown
+	Findings []Finding // conformance findings about it
+	Notes    []string  // warnings to show with it
 }
 
 // ParseSession reads a cassette from data; name is the file it came from,
@@ -33,12 +32,12 @@ func ParseSession(data []byte, name string) (*Session, error) {
 	}
 	c, err := cassette.Parse(bytes.NewReader(src), name)
 	if err != nil {
-		if pe, ok := err.(*cassette.ParseError); ok && headerless && pe.Line > 1 {
+		if pe := (*cassette.ParseError)(nil); errors.As(err, &pe) && headerless && pe.Line > 1 {
 			pe.Line-- // count lines as the file has them
 		}
 		return nil, fmt.Errorf("view: %w", err)
 	}
-	s := &Session{Name: filepath.Base(name), Source: name, Header: c.Header(), Marks: map[int]json.RawMessage{}}
+	s := &Session{Name: filepath.Base(name), Source: name, Header: c.Header()}
 	for _, f := range c.All() {
 		s.Frames = append(s.Frames, f)
 	}
@@ -50,8 +49,7 @@ func ParseSession(data []byte, name string) (*Session, error) {
 }
 
 // scanLines numbers the frames' lines as the cassette reader counts them
-// (blank lines are skipped) and picks up "fault" members, which the
-// cassette reader ignores.
+// (blank lines are skipped).
 func (s *Session) scanLines(data []byte, headerless bool) {
 	s.Lines = make([]int, 0, len(s.Frames))
 	line := 0
@@ -72,14 +70,6 @@ func (s *Session) scanLines(data []byte, headerless bool) {
 		line++
 		if len(bytes.TrimSpace(l)) == 0 {
 			continue
-		}
-		if bytes.Contains(l, []byte(`"fault"`)) {
-			var m struct {
-				Fault json.RawMessage `json:"fault"`
-			}
-			if json.Unmarshal(l, &m) == nil && len(m.Fault) > 0 && string(m.Fault) != "null" {
-				s.Marks[len(s.Lines)] = m.Fault
-			}
 		}
 		s.Lines = append(s.Lines, line)
 	}

@@ -48,6 +48,7 @@
     return t.toFixed(d) + ' s';
   }
   function category(e) {
+    if (e.kind === 'fault') return 'fault';
     if (e.kind !== 'text') return 'conn';
     const t = e.type || '';
     if (t === 'error') return 'error';

@@ -1,0 +1,444 @@
+package webrtc
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/rtmock/rtmock/audio"
+	"github.com/rtmock/rtmock/mockserver/rtc"
+	"github.com/rtmock/rtmock/mockserver/rtc/rtctest"
+	"github.com/rtmock/rtmock/realtime"
+)
+
+const (
+	apiKey      = "test-key"
+	pageTimeout = 90 * time.Second
+)
+
+// pageResult is what harness.js publishes as window.rtmock.
+type pageResult struct {
+	Done        bool     `json:"done"`
+	Error       string   `json:"error"`
+	Events      []string `json:"events"`
+	MicOpenedAt float64  `json:"micOpenedAt"` // epoch ms
+	CallID      string   `json:"callId"`
+	Audio       struct {
+		PacketsReceived      int     `json:"packetsReceived"`
+		PacketsLost          int     `json:"packetsLost"`
+		TotalSamplesReceived int     `json:"totalSamplesReceived"`
+		ConcealedSamples     int     `json:"concealedSamples"`
+		TotalAudioEnergy     float64 `json:"totalAudioEnergy"`
+		TotalSamplesDuration float64 `json:"totalSamplesDuration"`
+		PeakHz               float64 `json:"peakHz"`
+		LoudFrames           int     `json:"loudFrames"`
+	} `json:"audio"`
+}
+
+// chromium returns the path of Debian's chromium, installing it with
+// scripts/install-chromium when it is missing; it skips the test when
+// chromium cannot be had.
+func chromium(t *testing.T) string {
+	t.Helper()
+	if p, err := exec.LookPath("chromium"); err == nil {
+		return p
+	}
+	out, err := exec.Command(filepath.Join("..", "..", "scripts", "install-chromium")).CombinedOutput()
+	if p, lerr := exec.LookPath("chromium"); lerr == nil {
+		return p
+	}
+	t.Skipf("chromium is not installed and scripts/install-chromium could not install it (%v): %s", err, out)
+	return ""
+}
+
+// agentsBundle returns the folder of @openai/agents-realtime's browser
+// bundle, installing the pinned npm packages when they are missing.
+func agentsBundle(t *testing.T) string {
+	t.Helper()
+	dir, err := filepath.Abs(filepath.Join("..", "node_modules", "@openai", "agents-realtime", "dist", "bundle"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "openai-realtime-agents.mjs")); err == nil {
+		return dir
+	}
+	if out, err := exec.Command(filepath.Join("..", "install.sh")).CombinedOutput(); err != nil {
+		t.Fatalf("e2e/install.sh: %v\n%s", err, out)
+	}
+	return dir
+}
+
+// leadMs is silence put before the speech fixture for the fake
+// microphone: the browser drops what it captures before the call connects,
+// and the speech must come after that however long connecting takes.
+const leadMs = 2000
+
+// microphoneWAV writes the speech fixture with leadMs more silence before
+// it (24 kHz 16-bit mono, which chromium's fake capture reads as it is) and
+// returns its path and samples.
+func microphoneWAV(t *testing.T) (string, []int16) {
+	t.Helper()
+	f, err := os.Open(filepath.Join("..", "..", "audio", "testdata", "speech-24k.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w, err := audio.ReadWAV(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := append(make([]int16, leadMs*24), w.Mono()...)
+	path := filepath.Join(t.TempDir(), "microphone.wav")
+	out, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := audio.WriteWAV(out, audio.PCM16, pcmBytes(s)); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path, s
+}
+
+func pcmBytes(s []int16) []byte {
+	b := make([]byte, 2*len(s))
+	for i, v := range s {
+		binary.LittleEndian.PutUint16(b[2*i:], uint16(v))
+	}
+	return b
+}
+
+// pageServer serves the pages, the agents bundle, and a token service that
+// mints ephemeral keys from the mock with the standard key, as an app's
+// own server does.
+func pageServer(t *testing.T, bundle, mock string) *httptest.Server {
+	t.Helper()
+	mux := http.NewServeMux()
+	mux.Handle("/", http.FileServer(http.Dir(".")))
+	mux.Handle("/agents/", http.StripPrefix("/agents/", http.FileServer(http.Dir(bundle))))
+	mux.HandleFunc("/token", func(w http.ResponseWriter, r *http.Request) {
+		path, body := "/v1/realtime/client_secrets", `{"session":{"type":"realtime","model":"gpt-realtime"}}`
+		hdr, val := "Authorization", "Bearer "+apiKey
+		if r.URL.Query().Get("provider") == "azure" {
+			path, body = "/openai/v1/realtime/client_secrets", `{"session":{"type":"realtime","model":"gpt-realtime-deployment"}}`
+			hdr, val = "api-key", apiKey
+		}
+		req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, mock+path, strings.NewReader(body))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(hdr, val)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(resp.StatusCode)
+		io.Copy(w, resp.Body)
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// browser starts headless chromium with a fake microphone playing wav once.
+func browser(t *testing.T, exe, wav string) context.Context {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "rtmock-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		// Chromium's child processes may still write for a moment after it
+		// stops.
+		for range 50 {
+			if os.RemoveAll(dir) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe),
+		chromedp.UserDataDir(dir),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("use-file-for-fake-audio-capture", wav+"%noloop"),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+	)
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancelCtx := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
+	t.Cleanup(cancelCtx)
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+// runPage opens url in a new tab and waits for the page to finish.
+func runPage(t *testing.T, browserCtx context.Context, url string) pageResult {
+	t.Helper()
+	ctx, cancelTimeout := context.WithTimeout(browserCtx, pageTimeout)
+	defer cancelTimeout()
+	tab, cancel := chromedp.NewContext(ctx)
+	defer cancel()
+	err := chromedp.Do(tab, chromedp.Navigate(url))
+	if err == nil {
+		_, err = chromedp.Run(tab, chromedp.Poll[bool](`!!(window.rtmock && window.rtmock.done)`, chromedp.WithPollingInterval(50*time.Millisecond)))
+	}
+	raw, rerr := chromedp.Run(tab, chromedp.Evaluate[string](`JSON.stringify(window.rtmock || null)`))
+	if err != nil || rerr != nil {
+		t.Fatalf("page %s: %v %v; state: %s", url, err, rerr, raw)
+	}
+	var r pageResult
+	if err := json.Unmarshal([]byte(raw), &r); err != nil {
+		t.Fatalf("page result: %v: %s", err, raw)
+	}
+	if r.Error != "" {
+		t.Fatalf("page %s failed: %s; events: %v", url, r.Error, r.Events)
+	}
+	return r
+}
+
+// TestBrowser makes calls from chromium with both pages and checks that
+// each connects, that its microphone's speech reaches the session, and that
+// it receives the server events and the whole reply tone.
+func TestBrowser(t *testing.T) {
+	exe := chromium(t)
+	bundle := agentsBundle(t)
+	wav, wavSamples := microphoneWAV(t)
+
+	factory := rtctest.NewFactory(&rtctest.Options{ReplyToSpeech: true})
+	h, err := rtc.NewHandler(&rtc.Options{NewSession: factory.NewSession, APIKey: apiKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mock := httptest.NewServer(h)
+	t.Cleanup(func() {
+		mock.Close()
+		h.Close()
+	})
+	pages := pageServer(t, bundle, mock.URL)
+	ctx := browser(t, exe, wav)
+
+	cases := []struct {
+		name     string
+		page     string
+		replies  int
+		provider rtc.Provider
+		dialect  realtime.Dialect
+		model    string
+		events   []string // in this order, among others
+		withheld []string // must not arrive
+	}{
+		{
+			name: "agents-realtime WebRTC transport", page: "agents.html", replies: 1,
+			provider: rtc.OpenAI, dialect: realtime.GA, model: "gpt-realtime",
+			events: []string{"session.created", "session.updated", "input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped",
+				"response.created", "output_audio_buffer.started", "output_audio_buffer.stopped"},
+		},
+		{
+			name: "Azure GA quickstart with webrtcfilter", page: "quickstart.html?flow=ga", replies: 2,
+			provider: rtc.Azure, dialect: realtime.GA, model: "gpt-realtime-deployment",
+			events: []string{"output_audio_buffer.started", "input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped",
+				"output_audio_buffer.started", "output_audio_buffer.stopped"},
+			withheld: []string{"session.created", "response.created", "response.done"},
+		},
+		{
+			name: "Azure preview quickstart", page: "quickstart.html?flow=preview&key=" + apiKey, replies: 1,
+			provider: rtc.Azure, dialect: realtime.Preview, model: "gpt-4o-mini-realtime-preview",
+			events: []string{"session.created", "session.updated", "input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped",
+				"response.created", "output_audio_buffer.started", "output_audio_buffer.stopped"},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sep := "?"
+			if strings.Contains(tc.page, "?") {
+				sep = "&"
+			}
+			url := fmt.Sprintf("%s/%s%smock=%s&replies=%d", pages.URL, tc.page, sep, mock.URL, tc.replies)
+			r := runPage(t, ctx, url)
+			s, err := factory.Next(time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			info := s.Info()
+			if info.Provider != tc.provider || info.Dialect != tc.dialect || info.Model != tc.model || info.ID != r.CallID || !info.Ephemeral {
+				t.Errorf("CallInfo %+v, page call id %q; want %s %s %s with an ephemeral key", info, r.CallID, tc.provider, tc.dialect, tc.model)
+			}
+			checkEvents(t, r.Events, tc.events, tc.withheld)
+			checkMicrophone(t, s, r, wavSamples)
+			checkReply(t, r, tc.replies)
+		})
+	}
+}
+
+// checkEvents checks that want arrived in this order (among others) and
+// that none of withheld did.
+func checkEvents(t *testing.T, got, want, withheld []string) {
+	t.Helper()
+	i := 0
+	for _, ev := range got {
+		if i < len(want) && ev == want[i] {
+			i++
+		}
+		if slices.Contains(withheld, ev) {
+			t.Errorf("event %s arrived; the filter should withhold it", ev)
+		}
+	}
+	if i < len(want) {
+		t.Errorf("events %v; want %v in this order (missing from %s)", got, want, want[i])
+	}
+}
+
+// checkMicrophone checks that the speech of the fake microphone reached
+// the session where it belongs on the session's audio timeline.
+//
+// The fake microphone plays the WAV from when capture starts, but the
+// session's audio starts with the first packet after the call connected:
+// the browser drops what it captured before. So the session's audio is the
+// WAV less its first skip ms, and skip is found by aligning the two. The
+// speech onset the session's detector finds must then be the WAV's onset
+// (by the same detector) less skip.
+func checkMicrophone(t *testing.T, s *rtctest.StandIn, r pageResult, wav []int16) {
+	t.Helper()
+	pcm, first := s.Audio()
+	got := samples(pcm)
+	onset, ok := s.OnsetMs()
+	if !ok {
+		t.Fatalf("no speech found in the %d ms of microphone audio the session got", len(got)/24)
+	}
+	skip, corr := align(got, wav)
+	wavOnset := onsetMs(wav)
+	if skip >= wavOnset {
+		t.Fatalf("the browser dropped the first %d ms of the microphone, past the speech onset at %d ms", skip, wavOnset)
+	}
+	expected := wavOnset - skip
+	waited := float64(first.UnixNano())/1e6 - r.MicOpenedAt
+	t.Logf("microphone: %d ms of audio, the WAV less its first %d ms (correlation %.3f; capture opened %.0f ms before the first packet); speech onset at %d ms, expected %d ms (the fixture's onset, 1000 ms, is at %d ms of the WAV by the same detector): offset %+d ms",
+		len(got)/24, skip, corr, waited, onset, expected, wavOnset, onset-expected)
+	if corr < 0.5 {
+		t.Errorf("the session's audio matches the WAV with correlation %.3f only", corr)
+	}
+	if onset < expected-40 || onset > expected+40 {
+		t.Errorf("speech onset at %d ms of the session's audio, want %d ± 40 ms", onset, expected)
+	}
+}
+
+func samples(pcm []byte) []int16 {
+	s := make([]int16, len(pcm)/2)
+	for i := range s {
+		s[i] = int16(binary.LittleEndian.Uint16(pcm[2*i:]))
+	}
+	return s
+}
+
+// onsetMs is the rtctest detector's rule: the first 20 ms frame at or
+// above −40 dBFS.
+func onsetMs(s []int16) int {
+	for off := 0; off+480 <= len(s); off += 480 {
+		var sum float64
+		for _, v := range s[off : off+480] {
+			sum += float64(v) * float64(v)
+		}
+		if 10*math.Log10(sum/480/(32767*32767/2)+1e-12) >= -40 {
+			return off / 24
+		}
+	}
+	return -1
+}
+
+// align finds how many ms of the start of wav are missing from got (got[i]
+// is wav[i+skip]): first by the energy envelopes in 5 ms steps, then to the
+// sample around it. It returns skip in whole ms and the correlation there.
+func align(got, wav []int16) (skipMs int, corr float64) {
+	const step = 120 // 5 ms
+	env := func(s []int16) []float64 {
+		e := make([]float64, len(s)/step)
+		for i := range e {
+			for _, v := range s[i*step : (i+1)*step] {
+				e[i] += math.Abs(float64(v))
+			}
+		}
+		return e
+	}
+	eg, ew := env(got), env(wav)
+	best, coarse := -2.0, 0
+	for l := 0; l < len(ew)/2; l++ {
+		if c := correlation64(eg, ew[l:]); c > best {
+			best, coarse = c, l*step
+		}
+	}
+	best, fine := -2.0, coarse
+	for l := max(0, coarse-step); l <= coarse+step && l < len(wav); l++ {
+		if c := correlation16(got, wav[l:]); c > best {
+			best, fine = c, l
+		}
+	}
+	return fine / 24, best
+}
+
+func correlation64(x, y []float64) float64 {
+	n := min(len(x), len(y))
+	var sxy, sxx, syy float64
+	for i := range n {
+		sxy += x[i] * y[i]
+		sxx += x[i] * x[i]
+		syy += y[i] * y[i]
+	}
+	return sxy / math.Sqrt(sxx*syy+1e-9)
+}
+
+func correlation16(x, y []int16) float64 {
+	n := min(len(x), len(y))
+	var sxy, sxx, syy float64
+	for i := range n {
+		a, b := float64(x[i]), float64(y[i])
+		sxy += a * b
+		sxx += a * a
+		syy += b * b
+	}
+	return sxy / math.Sqrt(sxx*syy+1e-9)
+}
+
+// checkReply checks that every packet of the replies arrived and that it
+// was the 440 Hz tone.
+func checkReply(t *testing.T, r pageResult, replies int) {
+	t.Helper()
+	a := r.Audio
+	t.Logf("received: %d packets (%d lost), %d samples (%d concealed), %.3f s of samples, peak %.1f Hz in %d loud 20 ms frames",
+		a.PacketsReceived, a.PacketsLost, a.TotalSamplesReceived, a.ConcealedSamples, a.TotalSamplesDuration, a.PeakHz, a.LoudFrames)
+	if a.PacketsReceived != 50*replies || a.PacketsLost != 0 {
+		t.Errorf("%d packets received, %d lost; want %d (%d × 1 s of 20 ms packets)", a.PacketsReceived, a.PacketsLost, 50*replies, replies)
+	}
+	if math.Abs(a.PeakHz-440) > 12 {
+		t.Errorf("the received audio peaks at %.1f Hz, want the 440 Hz tone", a.PeakHz)
+	}
+}

@@ -1,0 +1,9 @@
+package webrtc
+
+import (
+	"testing"
+
+	"github.com/rtmock/rtmock/internal/leakcheck"
+)
+
+func TestMain(m *testing.M) { leakcheck.Main(m) }

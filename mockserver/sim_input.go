@@ -1,0 +1,227 @@
+package mockserver
+
+import (
+	"encoding/base64"
+	"time"
+
+	"github.com/rtmock/rtmock/audio"
+	"github.com/rtmock/rtmock/realtime"
+	"github.com/rtmock/rtmock/scenarios"
+)
+
+// maxAppendBytes is the most audio one input_audio_buffer.append may carry,
+// and the most a committed audio item may hold: 15 MiB (§6).
+const maxAppendBytes = 15 << 20
+
+// resetInput restarts voice activity detection for the current input
+// format and turn detection.
+func (m *sim) resetInput() {
+	m.inFormat = m.conf.InputFormat
+	m.vad = nil
+	m.speechItemID = ""
+	td := m.conf.TurnDetection
+	if td == nil || td.Type == "" {
+		return
+	}
+	th, pre, sil := td.Threshold, td.PrefixPaddingMs, td.SilenceDurationMs
+	v, err := audio.NewVAD(audio.VADConfig{Format: m.inFormat, Threshold: &th, PrefixPaddingMs: &pre, SilenceDurationMs: &sil})
+	if err == nil {
+		m.vad = v
+		m.vadBaseMs = m.timelineMs()
+	}
+}
+
+func (m *sim) timelineMs() int {
+	return int(m.totalBytes / int64(m.inFormat.BytesPerMs()))
+}
+
+func (m *sim) bufferedMs() float64 {
+	return float64(m.totalBytes-m.bufferStart) / float64(m.inFormat.BytesPerMs())
+}
+
+func (m *sim) formatDesc() string {
+	switch m.inFormat {
+	case audio.G711ULaw:
+		return "G.711 u-law at 8kHz"
+	case audio.G711ALaw:
+		return "G.711 A-law at 8kHz"
+	}
+	return "mono PCM16 at 24kHz"
+}
+
+func (m *sim) onAppend(ev *realtime.ClientEvent) *realtime.Error {
+	raw, _ := ev.Member("audio").Bytes()
+	if base64.StdEncoding.DecodedLen(len(raw))-padding(raw) > maxAppendBytes {
+		e := realtime.NewInvalidAudioError(m.formatDesc())
+		e.Message = "Invalid 'audio': an append may carry at most 15 MiB of audio."
+		return e
+	}
+	pcm := make([]byte, base64.StdEncoding.DecodedLen(len(raw)))
+	n, err := base64.StdEncoding.Decode(pcm, raw)
+	if err != nil || n%m.inFormat.BytesPerSample() != 0 {
+		return realtime.NewInvalidAudioError(m.formatDesc())
+	}
+	m.feed(pcm[:n])
+	return nil
+}
+
+// feed puts input audio on the timeline and through the VAD.
+func (m *sim) feed(pcm []byte) {
+	m.totalBytes += int64(len(pcm))
+	if m.vad == nil {
+		return
+	}
+	for _, ev := range m.vad.Feed(pcm) {
+		switch ev.Type {
+		case audio.SpeechStarted:
+			m.speechStarted(m.vadBaseMs + ev.AudioStartMs)
+		case audio.SpeechStopped:
+			m.speechStopped(m.vadBaseMs+ev.AudioEndMs, "")
+		}
+	}
+}
+
+// speechStarted reports the user starting to talk and interrupts the
+// active response when the session asks for it.
+func (m *sim) speechStarted(startMs int) {
+	m.speechItemID = m.ids.make("item_")
+	m.emitKind(realtime.KindSpeechStarted, kv{"audio_start_ms", startMs}, kv{"item_id", m.speechItemID})
+	if td := m.conf.TurnDetection; td != nil && td.InterruptResponse && m.active != nil {
+		m.finishResponse(m.active, "cancelled", "turn_detected")
+	}
+}
+
+// speechStopped ends the user's turn: commit, the user item, transcription
+// and, with create_response, the answer.
+func (m *sim) speechStopped(endMs int, transcript string) {
+	id := m.speechItemID
+	if id == "" {
+		id = m.ids.make("item_")
+	}
+	m.speechItemID = ""
+	m.emitKind(realtime.KindSpeechStopped, kv{"audio_end_ms", endMs}, kv{"item_id", id})
+	endByte := max(int64(endMs)*int64(m.inFormat.BytesPerMs()), m.bufferStart)
+	endByte = min(endByte, m.totalBytes)
+	audioBytes := endByte - m.bufferStart
+	m.bufferStart = endByte
+	m.commitItem(id, int(min(audioBytes, maxAppendBytes)), scenarios.OnUserSpeech, transcript)
+	if td := m.conf.TurnDetection; td != nil && td.CreateResponse && m.active == nil && m.conf.Type != "transcription" {
+		t := m.takeTurn(scenarios.OnUserSpeech)
+		m.runTurn(t, "", scenarios.OnUserSpeech, nil)
+	}
+}
+
+// commitItem sends committed and the user audio item, then schedules the
+// item's transcription when it is enabled.
+func (m *sim) commitItem(id string, audioBytes int, trigger scenarios.Trigger, transcript string) {
+	prev := m.conv.lastID()
+	m.emitKind(realtime.KindInputCommitted, kv{"previous_item_id", nullable(prev)}, kv{"item_id", id})
+	it := &item{ID: id, Type: "message", Role: "user", Status: "completed",
+		Content: []contentPart{{Kind: partInputAudio, AudioBytes: audioBytes, format: m.inFormat}}}
+	m.conv.insert(it, prev)
+	m.announceItem(it, prev)
+	m.commitSinceResponse = true
+	if !m.conf.TranscriptionEnabled() {
+		return
+	}
+	if transcript == "" {
+		transcript = m.userTranscript(trigger)
+	}
+	fails := false
+	if t := m.peekTurn(trigger); t != nil && t.User != nil && t.User.TranscriptionFails {
+		fails = true
+	}
+	m.scheduleTranscription(id, audioBytes, transcript, fails)
+}
+
+// scheduleTranscription sends the input transcription events of item id.
+func (m *sim) scheduleTranscription(id string, audioBytes int, transcript string, fails bool) {
+	now := m.clock.Now()
+	p := m.pace()
+	if !fails && m.dialect == realtime.GA {
+		m.at(now.Add(m.scale(m.cfg.lat.TranscriptionDelta, p)), nil, func() {
+			m.emitKind(realtime.KindInputTranscriptionDelta, kv{"item_id", id}, kv{"content_index", 0}, kv{"delta", transcript})
+		})
+	}
+	m.at(now.Add(m.scale(m.cfg.lat.TranscriptionDone, p)), nil, func() {
+		if fails {
+			m.emitKind(realtime.KindInputTranscriptionFailed, kv{"item_id", id}, kv{"content_index", 0},
+				kv{"error", rawJSON(`{"type":"transcription_error","code":"audio_unintelligible","message":"Audio could not be transcribed.","param":null}`)})
+			return
+		}
+		if it := m.conv.get(id); it != nil && len(it.Content) > 0 {
+			t := transcript
+			it.Content[0].Transcript = &t
+			m.conv.retoken(it)
+		}
+		members := []kv{{"item_id", id}, {"content_index", 0}, {"transcript", transcript}}
+		if m.dialect == realtime.GA {
+			secs := float64(audioBytes) / float64(m.inFormat.BytesPerMs()) / 1000
+			members = append(members, kv{"usage", rawJSON(`{"type":"duration","seconds":` + formatFloat(secs) + `}`)})
+		}
+		m.emitKind(realtime.KindInputTranscriptionCompleted, members...)
+	})
+}
+
+// userTranscript is what the simulated transcription says the user said.
+func (m *sim) userTranscript(trigger scenarios.Trigger) string {
+	if m.lastUserTranscript != "" {
+		t := m.lastUserTranscript
+		m.lastUserTranscript = ""
+		return t
+	}
+	if t := m.peekTurn(trigger); t != nil && t.User != nil && t.User.Transcript != "" {
+		return t.User.Transcript
+	}
+	return "Hello."
+}
+
+func (m *sim) onCommit(*realtime.ClientEvent) *realtime.Error {
+	if ms := m.bufferedMs(); ms < 100 {
+		return realtime.NewCommitEmptyError(ms)
+	}
+	id := m.speechItemID
+	if id == "" {
+		id = m.ids.make("item_")
+	}
+	m.speechItemID = ""
+	n := int(min(m.totalBytes-m.bufferStart, maxAppendBytes))
+	m.bufferStart = m.totalBytes
+	if m.vad != nil {
+		m.vad.Reset()
+	}
+	m.commitItem(id, n, scenarios.OnCommit, "")
+	return nil
+}
+
+func (m *sim) onClear(*realtime.ClientEvent) *realtime.Error {
+	m.bufferStart = m.totalBytes
+	m.speechItemID = ""
+	if m.vad != nil {
+		m.vad.Reset()
+	}
+	m.emitKind(realtime.KindInputCleared)
+	return nil
+}
+
+// scheduleInterrupt makes the simulated user talk over r once the client
+// has played in.AfterPlayed of its audio (playback assumed to start at the
+// first delta and run in real time).
+func (m *sim) scheduleInterrupt(r *response, in *scenarios.Interrupt) {
+	m.at(r.firstAudioAt.Add(in.AfterPlayed), nil, func() {
+		if m.conf.TurnDetection == nil {
+			return // no VAD, so nobody would notice the user
+		}
+		start := m.timelineMs()
+		m.speechStarted(start)
+		speech := in.Speech
+		if speech <= 0 {
+			speech = scenarios.DefaultInterruptSpeech
+		}
+		m.at(m.clock.Now().Add(speech), nil, func() {
+			m.lastUserTranscript = in.Transcript
+			end := start + int(speech/time.Millisecond) + m.conf.TurnDetection.SilenceDurationMs
+			m.speechStopped(end, in.Transcript)
+		})
+	})
+}
