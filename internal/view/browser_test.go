@@ -419,7 +419,7 @@ func TestBrowserBargeIn(t *testing.T) {
 // and pins rule failures at their instants.
 func TestBrowserServed(t *testing.T) {
 	b := newBrowser(t)
-	ss, err := view.Load([]string{bargeInCassette, audioTurnCassette, slowTruncateDir})
+	ss, err := view.Load([]string{bargeInCassette, audioTurnCassette, slowTruncateDir, faultsCassette})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -431,8 +431,8 @@ func TestBrowserServed(t *testing.T) {
 	defer srv.Close()
 	b.open(srv.URL + "/")
 
-	if n := eval[int](b, `document.querySelectorAll('#sessions button').length`); n != 3 {
-		t.Fatalf("%d sessions listed, want 3", n)
+	if n := eval[int](b, `document.querySelectorAll('#sessions button').length`); n != 4 {
+		t.Fatalf("%d sessions listed, want 4", n)
 	}
 	b.click(`#sessions button[data-i="1"]`)
 	b.waitFor(`window.rtmockTimeline.i === 1`)
@@ -489,6 +489,36 @@ func TestBrowserServed(t *testing.T) {
 		t.Errorf("clicking a rule failure shows %q", title)
 	}
 	b.screenshot("slow-truncate-findings")
+	// The faults the mock marked, one marker each, at their times.
+	c, err := cassette.Load(faultsCassette)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var faultTimes []float64
+	for _, f := range c.All() {
+		if f.Kind == cassette.KindFault {
+			faultTimes = append(faultTimes, f.T.Seconds())
+		}
+	}
+	b.click(`#sessions button[data-i="3"]`)
+	b.waitFor(`window.rtmockTimeline.i === 3`)
+	got := eval[[]float64](b, `[...document.querySelectorAll('.fault')].map(e => +e.dataset.t)`)
+	if len(faultTimes) == 0 || len(got) != len(faultTimes) {
+		t.Errorf("%d fault markers on the page, the cassette has %d fault frames", len(got), len(faultTimes))
+	}
+	end = eval[float64](b, `+document.querySelector('#timeline').dataset.t1`)
+	for i, ft := range faultTimes {
+		if i < len(got) && math.Abs(got[i]-ft) > 1e-6 {
+			t.Errorf("fault %d marked at %v s, the cassette has it at %v s", i, got[i], ft)
+		}
+	}
+	if len(faultTimes) > 0 {
+		m := b.box(".fault")
+		if x := b.xAt(faultTimes[0], 0, end); math.Abs(m.Left+m.Width/2-x) > near {
+			t.Errorf("the first fault marker is at x=%.2f, want %.2f", m.Left+m.Width/2, x)
+		}
+	}
+	b.screenshot("faults")
 	b.checkRequests(srv.URL + "/")
 	if !b.requested(srv.URL + "/session/2.json") {
 		t.Errorf("the page did not fetch session 2 from its server: %v", b.requests)

@@ -13,7 +13,9 @@ import (
 	"github.com/rtmock/rtmock/cassette"
 	"github.com/rtmock/rtmock/conformance"
 	"github.com/rtmock/rtmock/conformance/refclient"
+	"github.com/rtmock/rtmock/faults"
 	"github.com/rtmock/rtmock/internal/view"
+	"github.com/rtmock/rtmock/mockserver"
 	"github.com/rtmock/rtmock/realtime"
 	"github.com/rtmock/rtmock/scenarios"
 )
@@ -24,6 +26,7 @@ var update = flag.Bool("update", false, "regenerate the fixtures in the top-leve
 var (
 	bargeInCassette   = filepath.Join("..", "..", "testdata", "cassettes", "barge-in.jsonl")
 	audioTurnCassette = filepath.Join("..", "..", "testdata", "cassettes", "audio-turn.jsonl")
+	faultsCassette    = filepath.Join("..", "..", "testdata", "cassettes", "faults.jsonl")
 	slowTruncateDir   = filepath.Join("..", "..", "testdata", "conformance", "slow-truncate")
 )
 
@@ -68,7 +71,55 @@ func writeSession(t *testing.T, path string, s *conformance.Session, elide bool)
 	t.Logf("wrote %s", path)
 }
 
+// recordFaults plays the hello scenario with a drop fault on the audio
+// deltas to the reference client and writes the mock's transcript, which marks every
+// fault that fired with a fault frame.
+func recordFaults(t *testing.T, path string) {
+	t.Helper()
+	var fs []faults.Fault
+	for _, spec := range []string{"drop:match=response.*audio.delta,p=0.5"} {
+		f, err := faults.Parse(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs = append(fs, f)
+	}
+	sc, err := scenarios.Resolve("hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := mockserver.New(&mockserver.Options{Scenario: sc, Faults: fs, Seed: 7, KeepTranscripts: true, DisableTLS: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- refclient.New(nil)(ctx, conformance.Env{Endpoint: srv.URL(), APIKey: conformance.APIKey,
+			Deployment: conformance.GADeployment, Dialect: realtime.GA, Scenario: "hello", InputText: conformance.InputText})
+	}()
+	time.Sleep(4 * time.Second) // the call lasts this long: only -update runs this
+	cancel()
+	if err := <-done; err != nil {
+		t.Logf("client: %v", err)
+	}
+	srv.Close()
+	trs := srv.Transcripts()
+	if len(trs) != 1 {
+		t.Fatalf("%d sessions, want 1", len(trs))
+	}
+	var b bytes.Buffer
+	if err := trs[0].WriteCassette(&b, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote %s", path)
+}
+
 func regenerate(t *testing.T) {
+	recordFaults(t, faultsCassette)
 	for _, fx := range []struct{ scenario, path string }{{"barge-in", bargeInCassette}, {"audio-turn", audioTurnCassette}} {
 		rep := play(t, fx.scenario, refclient.NoBug)
 		if rep.Failed() {
@@ -131,6 +182,27 @@ func TestFixtures(t *testing.T) {
 		}
 		if len(m.VAD) == 0 || m.VAD[0].Stop < 0 {
 			t.Errorf("want a closed VAD window, got %+v", m.VAD)
+		}
+	})
+	t.Run("faults marks the faults that fired", func(t *testing.T) {
+		t.Parallel()
+		c, err := cassette.Load(faultsCassette)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, f := range c.All() {
+			if f.Kind == cassette.KindFault {
+				n++
+			}
+		}
+		m := build(t, faultsCassette)
+		kinds := map[string]int{}
+		for _, f := range m.Faults {
+			kinds[f.Kind]++
+		}
+		if n == 0 || len(m.Faults) != n || kinds["drop"] != n {
+			t.Errorf("%d fault frames, the model has %v", n, kinds)
 		}
 	})
 	t.Run("slow-truncate fails RT-BARGEIN-REACTION", func(t *testing.T) {
