@@ -3,6 +3,7 @@ package mockserver_test
 import (
 	"fmt"
 	"github.com/rtmock/rtmock/cassette"
+	"github.com/rtmock/rtmock/clock"
 	"strings"
 	"testing"
 	"time"
@@ -33,7 +34,7 @@ func TestBuiltinScenariosKeepInvariants(t *testing.T) {
 			}
 			t.Run(sc.Name+"/"+d.name, func(t *testing.T) {
 				t.Parallel()
-				clock := mockserver.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+				clock := clock.NewManual(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 				srv := startServer(t, &mockserver.Options{Clock: clock, Scenario: sc, Pace: scenarios.Pace{Mode: scenarios.PaceLive, Factor: 1}, KeepTranscripts: true})
 				c := dial(t, srv, d)
 				playVirtual(c, clock, clock.Now().Add(100*time.Second), genericClient(c, sc, speech))
@@ -100,7 +101,7 @@ func firstReplyDuration(sc *scenarios.Scenario) time.Duration {
 // reactions sent anything) and advance (move the clock to the next
 // deadline). It stops when react says so, the connection closes, or the
 // next deadline is past limit.
-func playVirtual(c *client, clock *mockserver.ManualClock, limit time.Time, react func(event) (stop bool)) {
+func playVirtual(c *client, clock *clock.Manual, limit time.Time, react func(event) (stop bool)) {
 	c.t.Helper()
 	for k := 1; ; {
 		for {

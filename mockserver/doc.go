@@ -31,7 +31,7 @@
 // for its kind but never before the event sent before it, so replies come
 // in the service's order (§4(i)). Everything the session does later (the
 // next delta of a response, a simulated barge-in, an expiry, a delayed
-// frame) is a step on the session's [Clock]; the session has no goroutine
+// frame) is a step on the session's clock (package clock); the session has no goroutine
 // of its own: its transport's reader and its scheduler's timer take its
 // lock in turn.
 //
@@ -50,7 +50,7 @@
 //
 // Options.Pace: live (the service's latencies, Latencies, with audio
 // generated faster than playback), realtime (audio at playback speed),
-// instant, or a factor such as 4x. Tests use [ManualClock] and advance
+// instant, or a factor such as 4x. Tests use a clock.Manual and advance
 // time instead of sleeping.
 //
 // # Faults, observers, transcripts

@@ -3,6 +3,7 @@ package mockserver_test
 import (
 	"context"
 	"github.com/rtmock/rtmock/cassette"
+	"github.com/rtmock/rtmock/clock"
 	"net/http"
 	"strings"
 	"testing"
@@ -133,7 +134,7 @@ func TestTimedFaults(t *testing.T) {
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	t.Run("session expires at a chosen time", func(t *testing.T) {
 		t.Parallel()
-		clock := mockserver.NewManualClock(start)
+		clock := clock.NewManual(start)
 		srv := startServer(t, &mockserver.Options{Clock: clock, Faults: mustFaults(t, "expire:at=2s"), KeepTranscripts: true})
 		c := dial(t, srv, dialects[1])
 		c.next()
@@ -149,7 +150,7 @@ func TestTimedFaults(t *testing.T) {
 	})
 	t.Run("server latency delays every frame in order", func(t *testing.T) {
 		t.Parallel()
-		clock := mockserver.NewManualClock(start)
+		clock := clock.NewManual(start)
 		srv := startServer(t, &mockserver.Options{Clock: clock, Pace: scenarios.Pace{Mode: scenarios.PaceLive, Factor: 1},
 			Faults: mustFaults(t, "latency:delay=100ms"), KeepTranscripts: true})
 		c := dial(t, srv, dialects[0])
@@ -183,7 +184,7 @@ func TestTimedFaults(t *testing.T) {
 	})
 	t.Run("stall holds frames, then sends them all", func(t *testing.T) {
 		t.Parallel()
-		clock := mockserver.NewManualClock(start)
+		clock := clock.NewManual(start)
 		srv := startServer(t, &mockserver.Options{Clock: clock, Faults: mustFaults(t, "stall:at=0s,for=3s"), KeepTranscripts: true})
 		c := dial(t, srv, dialects[0])
 		c.send(`{"type":"response.create"}`)

@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"github.com/rtmock/rtmock/clock"
 	"io"
 	"log/slog"
 	"time"
@@ -46,7 +47,7 @@ type Options struct {
 	// connection.
 	Seed int64
 	// Clock drives all pacing. Default: the system clock.
-	Clock Clock
+	Clock clock.Clock
 	// Logger receives one line per session and per protocol error. Default:
 	// discard.
 	Logger *slog.Logger
@@ -159,7 +160,7 @@ func newConfig(opts *Options) *config {
 		o.Seed = time.Now().UnixNano()
 	}
 	if o.Clock == nil {
-		o.Clock = SystemClock{}
+		o.Clock = clock.System{}
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"container/heap"
+	"github.com/rtmock/rtmock/clock"
 	"time"
 )
 
@@ -43,10 +44,10 @@ func (q *stepHeap) Pop() any {
 // session lock and runs what is due. All methods are called with the
 // session lock held.
 type sched struct {
-	clock   Clock
+	clock   clock.Clock
 	steps   stepHeap
 	seq     uint64
-	timer   Timer
+	timer   clock.Timer
 	armedAt time.Time // when timer is set to fire; zero when stopped
 	fire    func()    // the timer's call
 }

@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"github.com/rtmock/rtmock/clock"
 	"math/rand/v2"
 	"strconv"
 	"sync"
@@ -55,7 +56,7 @@ type session struct {
 	h       *Handler
 	cfg     *config
 	info    SessionInfo
-	clock   Clock
+	clock   clock.Clock
 	started time.Time
 	dialect realtime.Dialect
 	hs      *handshakeInfo

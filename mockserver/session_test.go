@@ -3,6 +3,7 @@ package mockserver_test
 import (
 	"encoding/base64"
 	"github.com/rtmock/rtmock/cassette"
+	"github.com/rtmock/rtmock/clock"
 	"strings"
 	"testing"
 	"time"
@@ -311,7 +312,7 @@ func TestActiveResponseRaceAndCancel(t *testing.T) {
 	for _, d := range dialects {
 		t.Run(d.name, func(t *testing.T) {
 			t.Parallel()
-			clock := mockserver.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+			clock := clock.NewManual(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 			srv := startServer(t, &mockserver.Options{Clock: clock, Pace: scenarios.Pace{Mode: scenarios.PaceLive, Factor: 1}})
 			c := dial(t, srv, d)
 			c.next()
@@ -381,7 +382,7 @@ func TestActiveResponseRaceAndCancel(t *testing.T) {
 
 func TestLivePaceLatencies(t *testing.T) {
 	t.Parallel()
-	clock := mockserver.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	clock := clock.NewManual(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	srv := startServer(t, &mockserver.Options{Clock: clock, Pace: scenarios.Pace{Mode: scenarios.PaceLive, Factor: 1}, KeepTranscripts: true})
 	c := dial(t, srv, dialects[0])
 	c.next()

@@ -3,6 +3,7 @@ package mockserver_test
 import (
 	"bytes"
 	"encoding/base64"
+	"github.com/rtmock/rtmock/clock"
 	"os"
 	"strings"
 	"testing"
@@ -127,7 +128,7 @@ func TestBargeInFromClientAudio(t *testing.T) {
 	for _, d := range dialects {
 		t.Run(d.name, func(t *testing.T) {
 			t.Parallel()
-			clock := mockserver.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+			clock := clock.NewManual(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 			srv := startServer(t, &mockserver.Options{Clock: clock, Pace: scenarios.Pace{Mode: scenarios.PaceLive, Factor: 1}})
 			c := dial(t, srv, d)
 			c.next()
@@ -202,7 +203,7 @@ func TestSimulatedUserInterrupts(t *testing.T) {
 	for _, d := range dialects {
 		t.Run(d.name, func(t *testing.T) {
 			t.Parallel()
-			clock := mockserver.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+			clock := clock.NewManual(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 			srv := startServer(t, &mockserver.Options{Clock: clock, Scenario: scn, Pace: scenarios.Pace{Mode: scenarios.PaceRealtime, Factor: 1}})
 			c := dial(t, srv, d)
 			c.next()
@@ -244,7 +245,7 @@ func TestSimulatedUserInterrupts(t *testing.T) {
 
 // runClock moves clock from deadline to deadline, up to limit, until done
 // is closed.
-func runClock(clock *mockserver.ManualClock, limit time.Time, done <-chan struct{}) {
+func runClock(clock *clock.Manual, limit time.Time, done <-chan struct{}) {
 	for clock.AwaitTimer(limit, done) {
 		if next, ok := clock.Next(); ok && !next.After(limit) {
 			clock.Advance(next.Sub(clock.Now()))

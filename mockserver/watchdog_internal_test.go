@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"github.com/rtmock/rtmock/clock"
 	"testing"
 	"time"
 
@@ -39,12 +40,12 @@ func TestWatchdogJudgesEachDeadlineOnItsClock(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clock := NewManualClock(past)
-			h, _ := NewHandler(&Options{Clock: clock})
+			clk := clock.NewManual(past)
+			h, _ := NewHandler(&Options{Clock: clk})
 			defer h.Close()
 			s := newSession(h, &handshakeInfo{dialect: "ga", provider: OpenAI}, 1, &nopTransport{})
 			s.scheduleExpiry(h.cfg.SessionMaxDuration)
-			clock.Advance(tt.advance)
+			clk.Advance(tt.advance)
 			s.writing.Store(tt.writingAt)
 			s.abortBy.Store(tt.abortBy)
 			if got := h.stuck(s, wall); got != tt.want {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/rtmock/rtmock/clock"
 	"io"
 	"net"
 	"net/http"
@@ -16,7 +17,6 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
-	"github.com/rtmock/rtmock/mockserver"
 	"github.com/rtmock/rtmock/mockserver/rtc"
 	"github.com/thesyncim/gopus"
 )
@@ -24,13 +24,35 @@ import (
 // wait bounds how long a test waits for something the network delivers.
 const wait = 20 * time.Second
 
-// manualClock adapts mockserver.ManualClock to rtc.Clock.
-type manualClock struct{ *mockserver.ManualClock }
+// manualClock adapts clock.Manual to rtc.Clock.
+type manualClock struct{ *clock.Manual }
 
-func (c manualClock) NewTimer(d time.Duration) rtc.Timer { return c.ManualClock.NewTimer(d) }
+func (c manualClock) NewTimer(d time.Duration) rtc.Timer {
+	t := &chanTimer{ch: make(chan time.Time, 1), clock: c.Manual}
+	t.t = c.Manual.AfterFunc(d, t.fire)
+	return t
+}
+
+// chanTimer is a channel timer on a ManualClock's AfterFunc.
+type chanTimer struct {
+	ch    chan time.Time
+	t     clock.Timer
+	clock *clock.Manual
+}
+
+func (t *chanTimer) fire() {
+	select {
+	case t.ch <- t.clock.Now():
+	default:
+	}
+}
+
+func (t *chanTimer) C() <-chan time.Time   { return t.ch }
+func (t *chanTimer) Stop() bool            { return t.t.Stop() }
+func (t *chanTimer) Reset(d time.Duration) { t.t.Reset(d) }
 
 func newManualClock() manualClock {
-	return manualClock{mockserver.NewManualClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))}
+	return manualClock{clock.NewManual(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))}
 }
 
 // client is a WebRTC client written with pion, as a browser would be: it

@@ -1,4 +1,4 @@
-package mockserver
+package clock
 
 import (
 	"slices"
@@ -6,40 +6,11 @@ import (
 	"time"
 )
 
-// Clock is the time source of the server's pacing: every latency, audio
-// cadence and timeout goes through it, so tests can control time instead of
-// sleeping. The zero Options use the system clock.
-type Clock interface {
-	Now() time.Time
-	// AfterFunc calls f in its own goroutine (the system clock) or from
-	// ManualClock.Advance once d has passed.
-	AfterFunc(d time.Duration, f func()) Timer
-}
-
-// Timer is a pending call of Clock.AfterFunc.
-type Timer interface {
-	// Stop prevents the call if it has not happened yet, and reports
-	// whether it did so.
-	Stop() bool
-	// Reset makes the call happen d from now instead (again, if it
-	// already happened).
-	Reset(d time.Duration) bool
-}
-
-// SystemClock is the wall clock.
-type SystemClock struct{}
-
-// Now is time.Now.
-func (SystemClock) Now() time.Time { return time.Now() }
-
-// AfterFunc is time.AfterFunc.
-func (SystemClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
-
-// ManualClock is a Clock that only moves when told to. Advance runs every
+// Manual is a Clock that only moves when told to. Advance runs every
 // call that falls due, in time order, before it returns, with the clock set
 // to each call's time while it runs. Tests wait with AwaitTimer until the
 // server has scheduled what they are about to advance to.
-type ManualClock struct {
+type Manual struct {
 	mu      sync.Mutex
 	now     time.Time
 	timers  []*manualTimer
@@ -48,20 +19,20 @@ type ManualClock struct {
 	advance sync.Mutex // one Advance at a time
 }
 
-// NewManualClock returns a ManualClock set to start.
-func NewManualClock(start time.Time) *ManualClock {
-	return &ManualClock{now: start, changed: make(chan struct{})}
+// NewManual returns a Manual clock set to start.
+func NewManual(start time.Time) *Manual {
+	return &Manual{now: start, changed: make(chan struct{})}
 }
 
 // Now returns the clock's time.
-func (c *ManualClock) Now() time.Time {
+func (c *Manual) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.now
 }
 
 // AfterFunc arranges for f to be called once the clock reaches Now()+d.
-func (c *ManualClock) AfterFunc(d time.Duration, f func()) Timer {
+func (c *Manual) AfterFunc(d time.Duration, f func()) Timer {
 	t := &manualTimer{clock: c, f: f}
 	c.mu.Lock()
 	t.armLocked(d)
@@ -73,7 +44,7 @@ func (c *ManualClock) AfterFunc(d time.Duration, f func()) Timer {
 // due on the way, in time order (and in the order they were armed for the
 // same time). Functions armed by those calls run too when they fall due
 // within d.
-func (c *ManualClock) Advance(d time.Duration) {
+func (c *Manual) Advance(d time.Duration) {
 	c.advance.Lock()
 	defer c.advance.Unlock()
 	c.mu.Lock()
@@ -98,7 +69,7 @@ func (c *ManualClock) Advance(d time.Duration) {
 }
 
 // popDueLocked removes and returns the earliest timer due by target.
-func (c *ManualClock) popDueLocked(target time.Time) *manualTimer {
+func (c *Manual) popDueLocked(target time.Time) *manualTimer {
 	best := -1
 	for i, t := range c.timers {
 		if t.when.After(target) {
@@ -118,14 +89,14 @@ func (c *ManualClock) popDueLocked(target time.Time) *manualTimer {
 }
 
 // Waiters returns the number of pending calls.
-func (c *ManualClock) Waiters() int {
+func (c *Manual) Waiters() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.timers)
 }
 
 // Next returns the time of the earliest pending call and whether there is one.
-func (c *ManualClock) Next() (time.Time, bool) {
+func (c *Manual) Next() (time.Time, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.timers) == 0 {
@@ -142,14 +113,14 @@ func (c *ManualClock) Next() (time.Time, bool) {
 
 // BlockUntil waits until at least n calls are pending or done is closed,
 // and reports whether the first happened.
-func (c *ManualClock) BlockUntil(n int, done <-chan struct{}) bool {
+func (c *Manual) BlockUntil(n int, done <-chan struct{}) bool {
 	return c.wait(func() bool { return len(c.timers) >= n }, done)
 }
 
 // AwaitTimer waits until a call is pending at or before at, and reports
 // whether one was (false when done closed first). Tests use it to know the
 // server has scheduled what they are about to advance to.
-func (c *ManualClock) AwaitTimer(at time.Time, done <-chan struct{}) bool {
+func (c *Manual) AwaitTimer(at time.Time, done <-chan struct{}) bool {
 	return c.wait(func() bool {
 		for _, t := range c.timers {
 			if !t.when.After(at) {
@@ -160,7 +131,7 @@ func (c *ManualClock) AwaitTimer(at time.Time, done <-chan struct{}) bool {
 	}, done)
 }
 
-func (c *ManualClock) wait(cond func() bool, done <-chan struct{}) bool {
+func (c *Manual) wait(cond func() bool, done <-chan struct{}) bool {
 	for {
 		c.mu.Lock()
 		if cond() {
@@ -177,13 +148,13 @@ func (c *ManualClock) wait(cond func() bool, done <-chan struct{}) bool {
 	}
 }
 
-func (c *ManualClock) notifyLocked() {
+func (c *Manual) notifyLocked() {
 	close(c.changed)
 	c.changed = make(chan struct{})
 }
 
 type manualTimer struct {
-	clock *ManualClock
+	clock *Manual
 	f     func()
 	when  time.Time
 	seq   uint64
