@@ -9,10 +9,11 @@ import (
 	"fmt"
 	"html"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/rtmock/rtmock/internal/hostcheck"
 )
 
 // The page: plain HTML, CSS and JavaScript, embedded, with no build step.
@@ -153,24 +154,12 @@ func (p *Page) Handler() http.Handler {
 		w.Write(b.Bytes())
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !loopbackHost(r.Host) {
+		if !hostcheck.Loopback(r.Host) {
 			http.Error(w, "rtmock view answers only on loopback", http.StatusForbidden)
 			return
 		}
 		mux.ServeHTTP(w, r)
 	})
-}
-
-func loopbackHost(hostport string) bool {
-	host, _, err := net.SplitHostPort(hostport)
-	if err != nil {
-		host = hostport
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
 }
 
 // IndexEntry is one page listed by [WriteIndex].
