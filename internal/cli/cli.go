@@ -9,13 +9,74 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/debug"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
 
-// Version is the rtmock version, set at build time with
-// -ldflags "-X github.com/rtmock/rtmock/internal/cli.Version=…".
-var Version = "0.1.0-dev"
+// Version is the version of rtmock and rtrecord. A release build sets it
+// with -ldflags "-X github.com/rtmock/rtmock/internal/cli.Version=v1.2.3";
+// otherwise it is the module version the go command recorded (what "go
+// install github.com/rtmock/rtmock/cmd/rtmock@v1.2.3" builds), or, in a
+// build from a checkout, devVersion with the commit.
+var Version string
+
+// devVersion is the version of a build that knows no better.
+const devVersion = "0.1.0-dev"
+
+func init() {
+	if Version == "" {
+		bi, _ := debug.ReadBuildInfo()
+		Version = buildVersion(bi)
+	}
+}
+
+// buildVersion is the version the build information tells.
+func buildVersion(bi *debug.BuildInfo) string {
+	if bi == nil {
+		return devVersion
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" && !strings.HasPrefix(v, "v0.0.0-") {
+		return v
+	}
+	var rev string
+	var dirty bool
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	switch {
+	case rev == "":
+		return devVersion
+	case dirty:
+		return devVersion + "+" + rev + ".dirty"
+	}
+	return devVersion + "+" + rev
+}
+
+// addVersion gives a command tree its --version flag and version
+// subcommand, both printing "NAME VERSION".
+func addVersion(root *cobra.Command, name string) {
+	root.Version = Version
+	root.SetVersionTemplate(name + " {{.Version}}\n")
+	root.AddCommand(&cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", name, Version)
+			return nil
+		},
+	})
+}
 
 // Exit codes shared by every command.
 const (
@@ -93,7 +154,8 @@ clients for the protocol mistakes the live service punishes.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	cassetteCmd := newCassetteCmd()
 	cassetteCmd.AddCommand(newToScenarioCmd())
-	root.AddCommand(newServeCmd(nil), newScenariosCmd(), newValidateCmd(), cassetteCmd, newVersionCmd())
+	root.AddCommand(newServeCmd(nil), newScenariosCmd(), newValidateCmd(), cassetteCmd)
+	addVersion(root, "rtmock")
 	for _, extra := range extraCommands {
 		root.AddCommand(extra())
 	}
@@ -103,18 +165,6 @@ clients for the protocol mistakes the live service punishes.`,
 // extraCommands are added by the other files of this package (scenarios,
 // cassettes, conformance, bench) through init functions.
 var extraCommands []func() *cobra.Command
-
-func newVersionCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintf(cmd.OutOrStdout(), "rtmock %s\n", Version)
-			return nil
-		},
-	}
-}
 
 // newLogger returns the logger of a command: text or JSON on stderr.
 func newLogger(w io.Writer, format string, verbose bool) (*slog.Logger, error) {

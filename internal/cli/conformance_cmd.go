@@ -28,6 +28,7 @@ type conformanceOptions struct {
 	junit     string
 	json      bool
 	out       string
+	html      string
 	tolerance time.Duration
 	timeout   time.Duration
 }
@@ -65,7 +66,8 @@ group; the client then closes its session with 1000 and exits.
 Exit status: 0 when every run passed, 1 when a rule failed, 2 for usage or
 setup errors.`,
 		Example: `  rtmock conformance --client 'node agent.mjs'
-  rtmock conformance --client 'python agent.py' --scenario barge-in --dialect ga --junit report.xml`,
+  rtmock conformance --client 'python agent.py' --scenario barge-in --dialect ga --junit report.xml
+  rtmock conformance --client 'node agent.mjs' --html timelines/   # then open timelines/index.html`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
@@ -80,7 +82,8 @@ setup errors.`,
 	f.StringVar(&o.dialect, "dialect", "both", "preview, ga or both")
 	f.StringVar(&o.junit, "junit", "", "also write the report as JUnit XML to `FILE`")
 	f.BoolVar(&o.json, "json", false, "print the report as JSON instead of text")
-	f.StringVar(&o.out, "out", "rtmock-conformance", "write the transcripts of failing runs (cassettes) and report.txt into `DIR`")
+	f.StringVar(&o.out, "out", "rtmock-conformance", "write the transcripts of failing runs (cassettes), report.txt and report.json into `DIR`")
+	f.StringVar(&o.html, "html", "", "write a timeline page of every run and an index.html into `DIR` (see rtmock view)")
 	f.DurationVar(&o.tolerance, "tolerance", conformance.DefaultLimits.Tolerance, "how far past the audio played a truncate may reach")
 	f.DurationVar(&o.timeout, "timeout", 30*time.Second, "the longest one scenario may run")
 	cmd.AddCommand(conformanceNewCheckCmd(checkF), conformanceNewRulesCmd())
@@ -178,10 +181,19 @@ func conformanceRun(cmd *cobra.Command, o *conformanceOptions) error {
 		return err
 	}
 	if rep.Failed() && o.out != "" {
-		var b bytes.Buffer
+		var b, j bytes.Buffer
 		rep.WriteText(&b)
+		rep.WriteJSON(&j) // beside the transcripts, so that rtmock view DIR pins the findings
 		if err := os.WriteFile(filepath.Join(o.out, "report.txt"), b.Bytes(), 0o644); err != nil {
 			return fmt.Errorf("write the report: %w", err)
+		}
+		if err := os.WriteFile(filepath.Join(o.out, "report.json"), j.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("write the report: %w", err)
+		}
+	}
+	if o.html != "" {
+		if err := viewConformance(cmd, o.html, rep); err != nil {
+			return err
 		}
 	}
 	opened := false

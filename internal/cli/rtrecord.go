@@ -121,6 +121,7 @@ SIGINT or SIGTERM closes the sessions (1001) and flushes every cassette.`,
 	f.IntVar(&o.maxHeader, "max-header-bytes", 64<<10, "largest request line and headers; larger requests get 431")
 	f.Int64Var(&o.maxMessage, "max-message-bytes", cassette.MaxFrameSize, "largest message relayed either way; a larger one closes the session with 1009")
 	f.IntVar(&o.queueBytes, "queue-bytes", 16<<20, "bytes of one session's frames that may wait for the disk; beyond it frames are left out of the cassette, never out of the conversation")
+	addVersion(cmd, "rtrecord")
 	return cmd
 }
 

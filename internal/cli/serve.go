@@ -37,6 +37,7 @@ type serveOptions struct {
 	maxHeader int
 	writeTO   time.Duration
 	idleTO    time.Duration
+	readyFile string
 }
 
 // newServeCmd returns "rtmock serve". runF replaces the command's action in
@@ -80,6 +81,7 @@ session instead.`,
 	f.DurationVar(&opts.idleTO, "idle-timeout", 60*time.Second, "close keep-alive connections that carry no session after this long")
 	f.BoolVar(&opts.strict, "strict", false, "cassette replay: answer client events that differ from the recording with an error event, and exit 1 at shutdown if any did")
 	f.BoolVar(&opts.noTLS, "no-tls", false, "serve plain ws:// only (by default the port also answers wss:// with a self-signed certificate)")
+	f.StringVar(&opts.readyFile, "ready-file", "", "once listening, write the server's URL (one line) to `FILE`, which is removed at shutdown: with --addr 127.0.0.1:0, how a script learns the port")
 	f.StringVar(&opts.caFile, "ca-file", "", "where to write the self-signed certificate for TLS clients, replaced as a whole and removed at exit (default: cert.pem in a new private directory of the temp dir)")
 	return cmd
 }
@@ -178,6 +180,13 @@ func serveRun(cmd *cobra.Command, o *serveOptions) error {
 		caFile = cf.Path
 	}
 	printBanner(cmd, srv, o, mo, caFile)
+	if o.readyFile != "" {
+		if err := writeFileAtomic(o.readyFile, []byte(srv.URL()+"\n")); err != nil {
+			srv.Close()
+			return fmt.Errorf("write --ready-file: %w", err)
+		}
+		defer os.Remove(o.readyFile)
+	}
 	parent := cmd.Context()
 	if parent == nil {
 		parent = context.Background()
