@@ -20,6 +20,7 @@ type Handler struct {
 	nextID atomic.Int64
 	live   atomic.Int64
 	tones  toneCache
+	frames framePool
 
 	scn         atomic.Pointer[scenarios.Scenario] // what new sessions play
 	mu          sync.Mutex

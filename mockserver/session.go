@@ -74,7 +74,6 @@ type session struct {
 	keep    bool
 	faults  *faultChain // nil without faults
 	closed  bool
-	buf     []byte         // reused for every outgoing frame
 	out     cassette.Frame // reused for every outgoing frame without faults
 	seen    Observed       // reused for every call of the observer
 	after   []func()       // run once the lock is released
@@ -374,7 +373,7 @@ func (s *session) emitKind(k realtime.Kind, members ...kv) {
 
 // emit sends a server event: {"type":…,"event_id":…, members…}.
 func (s *session) emit(typ string, members ...kv) {
-	b := s.buf[:0]
+	b := s.h.frames.get()
 	b = append(b, `{"type":`...)
 	b = realtime.AppendJSONString(b, typ)
 	b = append(b, `,"event_id":"`...)
@@ -384,8 +383,16 @@ func (s *session) emit(typ string, members ...kv) {
 		b = appendMember(b, typ, m)
 	}
 	b = append(b, '}')
-	s.buf = b
+	s.send(typ, b)
+}
+
+// send writes a frame built in a buffer of the handler's pool and gives
+// the buffer back: nothing holds a frame past its write (fault layers and
+// transcripts copy what they keep), so sessions need no buffer of their
+// own between frames.
+func (s *session) send(typ string, b []byte) {
 	s.write(typ, b)
+	s.h.frames.put(b)
 }
 
 // write sends a server text frame, through the session's faults if any.
@@ -438,10 +445,9 @@ func (s *session) sendError(e *realtime.Error, clientEventID string) {
 		e = e.WithEventID(clientEventID)
 	}
 	s.tr.Errors++
-	b := e.AppendEvent(s.buf[:0], string(s.ids.appendEventID(nil)))
-	s.buf = b
+	b := e.AppendEvent(s.h.frames.get(), string(s.ids.appendEventID(nil)))
 	s.cfg.Logger.Debug("error event", "session", s.info.ID, "code", e.Code, "message", truncateForLog(e.Message))
-	s.write("error", b)
+	s.send("error", b)
 }
 
 // truncateForLog keeps attacker-sized values out of logs.

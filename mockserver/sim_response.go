@@ -279,7 +279,7 @@ func (m *sim) sendAudioDelta(r *response, it *item, outputIndex int, tone *audio
 	r.audioSent += n
 	it.Content[0].AudioBytes = r.audioSent
 	typ := m.dialect.Name(realtime.KindAudioDelta)
-	b := m.buf[:0]
+	b := m.h.frames.get()
 	b = append(b, `{"type":"`...)
 	b = append(b, typ...)
 	b = append(b, `","event_id":"`...)
@@ -293,8 +293,7 @@ func (m *sim) sendAudioDelta(r *response, it *item, outputIndex int, tone *audio
 	b = append(b, `,"content_index":0,"delta":"`...)
 	b = tone.AppendBase64(b, off, n)
 	b = append(b, `"}`...)
-	m.buf = b
-	m.write(typ, b)
+	m.send(typ, b)
 }
 
 // toneFor returns the (shared, cached) tone of a reply's audio.

@@ -33,6 +33,7 @@ type benchOptions struct {
 	duration time.Duration
 	seed     int64
 	json     bool
+	split    bool
 }
 
 // benchNewCmd returns "rtmock bench". runF replaces the command's action in
@@ -80,6 +81,7 @@ The exit status is 1 when a session broke the protocol.`,
 	f.IntVar(&o.idle, "idle", 1000, "idle sessions whose memory is measured; 0 skips it")
 	f.Int64Var(&o.seed, "seed", 1, "seed of the mock's ids")
 	f.BoolVar(&o.json, "json", false, "print the report as JSON")
+	f.BoolVar(&o.split, "split", false, "run rtmock and the baseline each in a process of its own and measure each server's own CPU and memory")
 	return cmd
 }
 
@@ -105,6 +107,8 @@ func benchLoadOptions(o *benchOptions) (*loadtest.Options, error) {
 		return nil, usagef("--duration %v: want more than 0 and at most %v", o.duration, loadtest.MaxDuration)
 	case o.record != "" && (o.cassette != "" || o.url != ""):
 		return nil, usagef("--record records from the in-process mock: it takes no --cassette or --url")
+	case o.split && o.url != "":
+		return nil, usagef("--split starts its own servers: it takes no --url")
 	}
 	opts := &loadtest.Options{
 		Target: o.url, Path: o.path, Pace: pace, Sessions: o.sessions, Turns: o.turns,
@@ -112,6 +116,9 @@ func benchLoadOptions(o *benchOptions) (*loadtest.Options, error) {
 	}
 	if o.pairs == 0 {
 		opts.Pairs = -1
+	}
+	if o.split {
+		opts.Split = benchSpawner(o)
 	}
 	if o.idle == 0 {
 		opts.IdleSessions = -1

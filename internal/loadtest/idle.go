@@ -86,3 +86,54 @@ func footprint() (rss int64, heap uint64, goroutines int) {
 	runtime.ReadMemStats(&m)
 	return procStatus("VmRSS"), m.HeapInuse + m.StackInuse, runtime.NumGoroutine()
 }
+
+// idleSplit measures K idle sessions on each server process of a split
+// run: the growth of that process's resident set per session, which is the
+// server's alone.
+func (r *runner) idleSplit(ctx context.Context) (*Idle, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.Duration)
+	defer cancel()
+	k := r.cfg.IdleSessions
+	out := &Idle{Sessions: k}
+	var err error
+	if out.Target, err = r.idleProcess(ctx, r.product, k); err != nil {
+		return nil, err
+	}
+	if r.baseline != nil {
+		b, err := r.idleProcess(ctx, r.baseline, k)
+		if err != nil {
+			return nil, err
+		}
+		out.Baseline = &b
+	}
+	out.ServerRSS = out.Target.RSS
+	return out, nil
+}
+
+// idleProcess opens k sessions on a fresh process of t and measures its
+// growth.
+func (r *runner) idleProcess(ctx context.Context, t *target, k int) (IdleSample, error) {
+	if err := t.restart(ctx); err != nil {
+		return IdleSample{}, err
+	}
+	rss0 := procRSS(t.pid)
+	conns := make([]*client, 0, k)
+	var err error
+	var tl tally
+	for range k {
+		var c *client
+		if c, err = r.connect(ctx, t, &tl); err != nil {
+			break
+		}
+		c.buf = nil
+		conns = append(conns, c)
+	}
+	rss1 := procRSS(t.pid)
+	for _, c := range conns {
+		c.close()
+	}
+	if err != nil {
+		return IdleSample{}, fmt.Errorf("idle sessions on %s: %w", t.name, err)
+	}
+	return IdleSample{RSS: float64(rss1-rss0) / float64(k)}, nil
+}

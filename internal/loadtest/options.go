@@ -68,6 +68,11 @@ type Options struct {
 	// Logf receives a line per step (capture, each phase, idle). Default:
 	// nothing is printed.
 	Logf func(format string, args ...any)
+	// Split, when set, runs the mock and the baseline each in a server
+	// process of its own, started by Split: the phases then measure each
+	// server's own CPU time and peak memory (Phase.ServerCPU…), and idle
+	// sessions the server's memory alone. Not with Target.
+	Split Spawner
 }
 
 // config is Options with every default applied.
@@ -119,6 +124,9 @@ func newConfig(opts *Options) (*config, error) {
 	}
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
+	}
+	if o.Split != nil && o.Target != "" {
+		return nil, errors.New("options: Split starts its own servers; not with Target")
 	}
 	if o.Target != "" {
 		u, err := loopbackURL(o.Target)

@@ -13,6 +13,11 @@ import (
 // samples (paced runs).
 func (r *runner) phase(ctx context.Context, t *target, pair int) (Phase, []time.Duration, []time.Duration, error) {
 	cfg := r.cfg
+	if t.restart != nil {
+		if err := t.restart(ctx); err != nil {
+			return Phase{}, nil, nil, err
+		}
+	}
 	pctx, cancel := context.WithTimeout(ctx, cfg.Duration)
 	defer cancel()
 	tallies := make([]tally, cfg.Sessions)
@@ -38,11 +43,16 @@ func (r *runner) phase(ctx context.Context, t *target, pair int) (Phase, []time.
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
 	goroutines := runtime.NumGoroutine()
+	var srv *serverSample
+	if t.pid != 0 {
+		srv = startServerSample(t.pid)
+	}
 	cpu0, rt0 := cpuTime(), readRuntime()
 	begin := time.Now()
 	close(start)
 	finished.Wait()
 	cpu, rt := cpuTime()-cpu0, runtimeBetween(rt0, readRuntime())
+	srv.finish()
 	runtime.ReadMemStats(&m1)
 	close(release)
 	done.Wait()
@@ -85,6 +95,7 @@ func (r *runner) phase(ctx context.Context, t *target, pair int) (Phase, []time.
 		p.AllocBytesPerEvent = float64(m1.TotalAlloc-m0.TotalAlloc) / float64(p.Events)
 		p.CPUPerEvent = float64(cpu) / float64(p.Events)
 	}
+	srv.report(&p)
 	if r.paced() {
 		p.Lateness = newLateness(late, drift)
 	}
@@ -137,4 +148,37 @@ func (r *runner) session(ctx context.Context, t *target, tl *tally, ready, finis
 	case <-ctx.Done():
 	}
 	c.closeNormally()
+}
+
+// serverSample measures a split run's server process over a phase: its CPU
+// time and its peak resident set above where it started.
+type serverSample struct {
+	pid        int
+	cpu0, cpu  time.Duration
+	rss0, peak int64
+	rss        *rssSampler
+}
+
+func startServerSample(pid int) *serverSample {
+	return &serverSample{pid: pid, cpu0: procCPU(pid), rss0: procRSS(pid), rss: sampleRSS(pid)}
+}
+
+func (s *serverSample) finish() {
+	if s != nil {
+		s.cpu, s.peak = procCPU(s.pid)-s.cpu0, s.rss.peak()
+	}
+}
+
+func (s *serverSample) report(p *Phase) {
+	if s == nil {
+		return
+	}
+	p.ServerCPU = s.cpu
+	if p.Events > 0 {
+		p.ServerCPUPerEvent = float64(s.cpu) / float64(p.Events)
+	}
+	p.ServerRSSBase, p.ServerPeakRSS = s.rss0, s.peak
+	if p.Sessions > 0 {
+		p.ServerPeakPerSession = float64(s.peak-s.rss0) / float64(p.Sessions)
+	}
 }

@@ -9,8 +9,11 @@ import (
 
 // procStatus returns a memory figure of /proc/self/status ("VmRSS",
 // "VmHWM") in bytes, or 0 where the system has no such file.
-func procStatus(key string) int64 {
-	data, err := os.ReadFile("/proc/self/status")
+func procStatus(key string) int64 { return procStatusOf("/proc/self/status", key) }
+
+// procStatusOf is procStatus of another status file (/proc/PID/status).
+func procStatusOf(path, key string) int64 {
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return 0
 	}

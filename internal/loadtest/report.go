@@ -44,6 +44,11 @@ type Report struct {
 	// their median.
 	CPURatios      []float64 `json:"cpu_ratios,omitempty"`
 	MedianCPURatio float64   `json:"median_cpu_ratio,omitempty"`
+	// ServerCPURatios are Product[i].ServerCPUPerEvent /
+	// Baseline[i].ServerCPUPerEvent in a split run: how many times the
+	// raw server's CPU per event the mock's own process spends.
+	ServerCPURatios      []float64 `json:"server_cpu_ratios,omitempty"`
+	MedianServerCPURatio float64   `json:"median_server_cpu_ratio,omitempty"`
 
 	// Lateness of the target's and the baseline's audio deltas over every
 	// phase; nil unless the run was paced.
@@ -94,6 +99,14 @@ type Phase struct {
 	ProtocolErrors int       `json:"protocol_errors"`
 	FirstError     string    `json:"first_error,omitempty"`
 	Lateness       *Lateness `json:"lateness,omitempty"`
+	// The server's own process in a split run (0 otherwise): its CPU time
+	// during the turns and per event (ns), its resident set before the
+	// turns and at their peak, and that peak's growth per session.
+	ServerCPU            time.Duration `json:"server_cpu_ns,omitempty"`
+	ServerCPUPerEvent    float64       `json:"server_cpu_ns_per_event,omitempty"`
+	ServerRSSBase        int64         `json:"server_rss_base,omitempty"`
+	ServerPeakRSS        int64         `json:"server_peak_rss,omitempty"`
+	ServerPeakPerSession float64       `json:"server_peak_per_session,omitempty"`
 }
 
 // Lateness summarises audio deltas' arrival against their schedule (see
@@ -214,6 +227,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			name, r.MedianRatio, slices.Min(r.Ratios), slices.Max(r.Ratios),
 			r.MedianCPURatio, slices.Min(r.CPURatios), slices.Max(r.CPURatios))
 	}
+	r.writeServers(&b, name)
 	b.WriteString("\n")
 	phases := func(label string, ps []Phase) {
 		if len(ps) == 0 {
@@ -255,7 +269,13 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "lateness  baseline: %s\n", r.BaselineLateness)
 		}
 	}
-	if i := r.Idle; i != nil {
+	if i := r.Idle; i != nil && r.split() {
+		fmt.Fprintf(&b, "idle      %d sessions: the %s process grew %s per session", i.Sessions, name, kib(i.Target.RSS))
+		if i.Baseline != nil {
+			fmt.Fprintf(&b, ", the baseline's %s", kib(i.Baseline.RSS))
+		}
+		b.WriteString("\n")
+	} else if i != nil {
 		fmt.Fprintf(&b, "idle      %d sessions: %s %s RSS and %s heap+stacks per session, of which the server's %s and %s; %.2f goroutines per session\n",
 			i.Sessions, name, kib(i.Target.RSS), kib(i.Target.Heap), kib(i.ServerRSS), kib(i.ServerHeap), i.Target.Goroutines)
 		fmt.Fprintf(&b, "%-9s clients alone %s RSS, %s heap+stacks", "", kib(i.Clients.RSS), kib(i.Clients.Heap))
@@ -271,6 +291,42 @@ func (r *Report) WriteText(w io.Writer) error {
 	b.WriteString("\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// split reports whether the run measured server processes of their own.
+func (r *Report) split() bool { return len(r.Product) > 0 && r.Product[0].ServerPeakRSS > 0 }
+
+// writeServers writes the servers' own figures of a split run: CPU per
+// event and peak memory per streaming session, each pair and the medians.
+func (r *Report) writeServers(b *strings.Builder, name string) {
+	if !r.split() {
+		return
+	}
+	b.WriteString("\nthe servers' own processes:\n")
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "pair\t%s CPU µs/event\tpeak KiB/session\tbaseline CPU µs/event\tpeak KiB/session\tCPU × raw\tmemory × raw\t\n", name)
+	var mem []float64
+	for i, p := range r.Product {
+		q := Phase{}
+		if i < len(r.Baseline) {
+			q = r.Baseline[i]
+		}
+		cpuX, memX := 0.0, 0.0
+		if q.ServerCPUPerEvent > 0 {
+			cpuX = p.ServerCPUPerEvent / q.ServerCPUPerEvent
+		}
+		if q.ServerPeakPerSession > 0 {
+			memX = p.ServerPeakPerSession / q.ServerPeakPerSession
+			mem = append(mem, memX)
+		}
+		fmt.Fprintf(tw, "%d\t%.2f\t%.1f\t%.2f\t%.1f\t%.2f\t%.2f\t\n", p.Pair, p.ServerCPUPerEvent/1000, p.ServerPeakPerSession/1024,
+			q.ServerCPUPerEvent/1000, q.ServerPeakPerSession/1024, cpuX, memX)
+	}
+	tw.Flush()
+	if len(r.ServerCPURatios) > 0 {
+		fmt.Fprintf(b, "median: the server's CPU per event %.2f × the raw server's (pairs %.2f to %.2f); peak memory per streaming session %.2f ×\n",
+			r.MedianServerCPURatio, slices.Min(r.ServerCPURatios), slices.Max(r.ServerCPURatios), median(mem))
+	}
 }
 
 func (l *Lateness) String() string {

@@ -20,7 +20,12 @@ type target struct {
 	name   string
 	url    string   // ws://host:port/path?query
 	ended  *counter // sessions that ended on the server; nil when unknown
+	pid    int      // the server's own process in a split run; 0 in-process
 	dialed atomic.Int64
+	// restart starts a fresh server process (split runs); stop stops the
+	// current one.
+	restart func(context.Context) error
+	stop    func() error
 }
 
 // settle waits, up to within, until every session dialled so far has
@@ -82,7 +87,7 @@ func Run(ctx context.Context, opts *Options) (rep *Report, err error) {
 	}()
 	rep.URL = r.product.url
 
-	if cfg.IdleSessions > 0 && cfg.Target == "" {
+	if cfg.IdleSessions > 0 && cfg.Target == "" && cfg.Split == nil {
 		cfg.Logf("idle: %d sessions on a null server, %s and the baseline", cfg.IdleSessions, r.product.name)
 		if rep.Idle, err = r.idle(ctx, sc); err != nil {
 			return nil, err
@@ -117,9 +122,19 @@ func Run(ctx context.Context, opts *Options) (rep *Report, err error) {
 			cpuRatio = b.CPUPerEvent / p.CPUPerEvent
 		}
 		rep.Ratios, rep.CPURatios = append(rep.Ratios, ratio), append(rep.CPURatios, cpuRatio)
+		if p.ServerCPUPerEvent > 0 && b.ServerCPUPerEvent > 0 {
+			rep.ServerCPURatios = append(rep.ServerCPURatios, p.ServerCPUPerEvent/b.ServerCPUPerEvent)
+		}
 		cfg.Logf("pair %d: baseline %.1f MB/s, ratio %.2f, CPU ratio %.2f", i+1, b.MBPerSec, ratio, cpuRatio)
 	}
 	rep.MedianRatio, rep.MedianCPURatio = median(rep.Ratios), median(rep.CPURatios)
+	rep.MedianServerCPURatio = median(rep.ServerCPURatios)
+	if cfg.IdleSessions > 0 && cfg.Split != nil {
+		cfg.Logf("idle: %d sessions, the servers' own memory", cfg.IdleSessions)
+		if rep.Idle, err = r.idleSplit(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if r.paced() {
 		rep.Lateness = newLateness(late, drift)
 		if r.baseline != nil {
@@ -153,7 +168,12 @@ func start(ctx context.Context, cfg *config) (r *runner, sc *script, err error) 
 			r.offsets = r.replay.offsets(cfg.Pace.Factor)
 		}
 	}
-	if cfg.Target == "" {
+	switch {
+	case cfg.Split != nil:
+		if r.product, err = r.spawn(ctx, RoleMock, "", "rtmock"); err != nil {
+			return nil, nil, err
+		}
+	case cfg.Target == "":
 		ended := newCounter()
 		mock, err := mockserver.New(&mockserver.Options{
 			Scenario: cfg.Scenario, Cassette: cfg.Cassette, Pace: cfg.Pace, Seed: cfg.Seed,
@@ -170,14 +190,18 @@ func start(ctx context.Context, cfg *config) (r *runner, sc *script, err error) 
 			return nil
 		}}, r.closers...)
 		r.product = &target{name: "rtmock", url: "ws" + strings.TrimPrefix(mock.URL(), "http") + cfg.Path, ended: ended}
-	} else {
+	default:
 		r.product = &target{name: "target", url: cfg.Target + cfg.Path}
 	}
 	cfg.Logf("capture: one session of %s", r.product.name)
 	if sc, err = r.capture(ctx); err != nil {
 		return nil, nil, err
 	}
-	if cfg.Pairs > 0 {
+	if cfg.Pairs > 0 && cfg.Split != nil {
+		if r.baseline, err = r.spawnBaseline(ctx, sc); err != nil {
+			return nil, nil, err
+		}
+	} else if cfg.Pairs > 0 {
 		base, err := startBaseline(sc)
 		if err != nil {
 			return nil, nil, err
