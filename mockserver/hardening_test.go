@@ -21,11 +21,12 @@ import (
 	"github.com/rtmock/rtmock/scenarios"
 )
 
-// longReply is a scenario whose every response streams a minute of audio
-// at once: far more than a socket buffers.
+// longReply is a scenario whose every response streams ten minutes of
+// audio at once: 38 MB of base64, far more than loopback socket buffers
+// take (a minute, 3.8 MB, fits in them and blocks nothing).
 func longReply(t *testing.T) *scenarios.Scenario {
 	t.Helper()
-	sc, err := scenarios.Parse("long.yaml", []byte("name: long\nturns:\n  - when: response.create\n    repeat: true\n    reply: {transcript: long, audio: {duration: 60s, chunk: 1s}, pace: instant}\n"))
+	sc, err := scenarios.Parse("long.yaml", []byte("name: long\nturns:\n  - when: response.create\n    repeat: true\n    reply: {transcript: long, audio: {duration: 10m, chunk: 1s}, pace: instant}\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +99,7 @@ func TestExpiryFiresWhileAWriteIsBlocked(t *testing.T) {
 	})
 	c := dial(t, srv, dialects[1])
 	c.next()
-	// A minute of audio at once, never read: the write blocks, so the
+	// Ten minutes of audio at once, never read: the write blocks, so the
 	// expiry step cannot run; the watchdog ends the session a grace
 	// period after its expiry instead.
 	c.send(`{"type":"response.create"}`)

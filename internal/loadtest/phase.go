@@ -160,7 +160,7 @@ type serverSample struct {
 }
 
 func startServerSample(pid int) *serverSample {
-	return &serverSample{pid: pid, cpu0: procCPU(pid), rss0: procRSS(pid), rss: sampleRSS(pid)}
+	return &serverSample{pid: pid, cpu0: procCPU(pid), rss0: procRSS(pid), rss: watchRSS(pid)}
 }
 
 func (s *serverSample) finish() {

@@ -42,7 +42,7 @@ type hostileServer struct {
 }
 
 func newHostileServer() (*hostileServer, error) {
-	sc, err := scenarios.Parse("hostile.yaml", []byte("name: hostile\nturns:\n  - when: response.create\n    repeat: true\n    reply: {transcript: long, audio: {duration: 60s, chunk: 1s}, pace: instant}\n"))
+	sc, err := scenarios.Parse("hostile.yaml", []byte("name: hostile\nturns:\n  - when: response.create\n    repeat: true\n    reply: {transcript: long, audio: {duration: 10m, chunk: 1s}, pace: instant}\n"))
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +82,8 @@ func (h *hostileServer) run(ctx context.Context) {
 	wg.Wait()
 }
 
-// stopReading asks for a minute of audio and never reads it.
+// stopReading asks for ten minutes of audio (more than socket buffers
+// hold) and never reads it.
 func (h *hostileServer) stopReading(ctx context.Context) {
 	conn, _, err := websocket.Dial(ctx, h.url, nil)
 	if err != nil {

@@ -199,7 +199,7 @@ type rssSampler struct {
 	done chan int64
 }
 
-func sampleRSS(pid int) *rssSampler {
+func watchRSS(pid int) *rssSampler {
 	s := &rssSampler{stop: make(chan struct{}), done: make(chan int64, 1)}
 	go func() {
 		t := time.NewTicker(20 * time.Millisecond)
