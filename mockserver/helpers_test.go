@@ -2,15 +2,14 @@ package mockserver_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/coder/websocket"
 	"github.com/rtmock/rtmock/cassette"
+	"github.com/rtmock/rtmock/internal/rttest"
 	"github.com/rtmock/rtmock/mockserver"
 	"github.com/rtmock/rtmock/scenarios"
 )
@@ -131,8 +130,11 @@ func startServer(t *testing.T, opts *mockserver.Options) *mockserver.Server {
 	return srv
 }
 
-// client is a minimal realtime client for tests.
+// client is the shared test client (internal/rttest) with what these
+// tests add: the server's frame counter for sendSync, and a flag that
+// records whether anything was sent.
 type client struct {
+	*rttest.Client
 	t     *testing.T
 	conn  *websocket.Conn
 	ctx   context.Context
@@ -142,50 +144,21 @@ type client struct {
 	nRead int // frames read
 }
 
-type event struct {
-	Type string
-	Raw  json.RawMessage
-	M    map[string]any
-}
+// event is rttest.Event with the short accessors these tests use.
+type event struct{ rttest.Event }
 
-func (e event) str(path string) string {
-	v := e.get(path)
-	s, _ := v.(string)
-	return s
-}
-
-func (e event) num(path string) float64 {
-	f, _ := e.get(path).(float64)
-	return f
-}
-
-func (e event) get(path string) any {
-	var cur any = e.M
-	for _, p := range strings.Split(path, ".") {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return nil
-		}
-		cur = m[p]
-	}
-	return cur
-}
+func (e event) str(path string) string  { return e.Str(path) }
+func (e event) num(path string) float64 { return e.Num(path) }
+func (e event) get(path string) any     { return e.Get(path) }
 
 func dial(t *testing.T, srv *mockserver.Server, d dialectCase) *client {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	t.Cleanup(cancel)
 	h := http.Header{"api-key": {"test-key"}}
 	for k, v := range d.header {
 		h[k] = v
 	}
-	conn, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL(), "http")+d.path, &websocket.DialOptions{HTTPHeader: h})
-	if err != nil {
-		t.Fatalf("dial %s: %v (response %v)", d.path, err, resp)
-	}
-	conn.SetReadLimit(64 << 20)
-	t.Cleanup(func() { conn.CloseNow() })
-	c := &client{t: t, conn: conn, ctx: ctx}
+	rc := rttest.Dial(t, srv.URL()+d.path, &rttest.DialOptions{Header: h})
+	c := &client{Client: rc, t: t, conn: rc.Conn, ctx: rc.Ctx}
 	if v, ok := counters.Load(srv); ok {
 		c.cnt = v.(*counter)
 	}
@@ -221,67 +194,27 @@ func (c *client) send(v any) {
 
 func (c *client) write(v any) error {
 	c.t.Helper()
-	var b []byte
-	switch v := v.(type) {
-	case string:
-		b = []byte(v)
-	default:
-		var err error
-		if b, err = json.Marshal(v); err != nil {
-			c.t.Fatal(err)
-		}
-	}
-	if err := c.conn.Write(c.ctx, websocket.MessageText, b); err != nil {
+	if err := c.Write(v); err != nil {
 		return err
 	}
 	c.sent = true
-	c.nSent++
+	c.nSent = c.Sent
 	return nil
 }
 
 // tryNext is next, but reports a closed connection instead of failing.
 func (c *client) tryNext() (event, bool) {
 	c.t.Helper()
-	typ, data, err := c.conn.Read(c.ctx)
-	if err != nil {
-		if websocket.CloseStatus(err) == -1 && c.ctx.Err() != nil {
-			c.t.Fatalf("read: %v", err)
-		}
-		return event{}, false
-	}
-	if typ != websocket.MessageText {
-		c.t.Fatalf("server sent a binary frame")
-	}
-	c.nRead++
-	var e event
-	e.Raw = data
-	if err := json.Unmarshal(data, &e.M); err != nil {
-		c.t.Fatalf("server sent invalid JSON: %v\n%s", err, data)
-	}
-	e.Type, _ = e.M["type"].(string)
-	return e, true
+	e, ok := c.TryNext()
+	c.nRead = c.Read
+	return event{e}, ok
 }
 
 func (c *client) next() event {
 	c.t.Helper()
-	typ, data, err := c.conn.Read(c.ctx)
-	if err != nil {
-		c.t.Fatalf("read: %v", err)
-	}
-	if typ != websocket.MessageText {
-		c.t.Fatalf("server sent a binary frame")
-	}
-	c.nRead++
-	var e event
-	e.Raw = data
-	if err := json.Unmarshal(data, &e.M); err != nil {
-		c.t.Fatalf("server sent invalid JSON: %v\n%s", err, data)
-	}
-	e.Type, _ = e.M["type"].(string)
-	if e.Type == "" || e.str("event_id") == "" {
-		c.t.Fatalf("server event without type or event_id: %s", data)
-	}
-	return e
+	e := c.Next()
+	c.nRead = c.Read
+	return event{e}
 }
 
 // until reads events up to and including the first of type typ.

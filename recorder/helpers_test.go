@@ -11,6 +11,9 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/rtmock/rtmock/internal/rttest"
 
 	"github.com/coder/websocket"
 
@@ -104,16 +107,15 @@ func serveRecorder(t testing.TB, opts *Options, closeMustSucceed bool) (*Recorde
 	return rec, "ws://" + l.Addr().String()
 }
 
-// dial connects a client to the recorder.
+// dial connects a client to the recorder (the shared test client's
+// connection, with the cassette format's frame limit).
 func dial(t testing.TB, url string, opts *websocket.DialOptions) *websocket.Conn {
 	t.Helper()
-	c, _, err := websocket.Dial(context.Background(), url, opts)
-	if err != nil {
-		t.Fatalf("dial %s: %v", url, err)
+	o := &rttest.DialOptions{ReadLimit: cassette.MaxFrameSize, Timeout: 5 * time.Minute}
+	if opts != nil {
+		o.Header, o.Subprotocols = opts.HTTPHeader, opts.Subprotocols
 	}
-	c.SetReadLimit(cassette.MaxFrameSize)
-	t.Cleanup(func() { c.CloseNow() })
-	return c
+	return rttest.Dial(t, url, o).Conn
 }
 
 type message struct {

@@ -2,15 +2,16 @@ package roundtrip_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/rtmock/rtmock/internal/rttest"
 
 	"github.com/coder/websocket"
 	"github.com/google/go-cmp/cmp"
@@ -37,41 +38,19 @@ func session(t *testing.T, base, path string, speech []byte) []map[string]any {
 // text of its first turn.
 func sessionWith(t *testing.T, base, path string, speech []byte, key, text string) []map[string]any {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	header := map[string][]string{}
+	header := http.Header{}
 	if key != "" {
-		header["api-key"] = []string{key}
+		header.Set("api-key", key)
 	}
-	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+path, &websocket.DialOptions{HTTPHeader: header})
-	if err != nil {
-		t.Fatalf("dial %s: %v", base, err)
-	}
-	defer conn.CloseNow()
-	conn.SetReadLimit(1 << 24)
+	c := rttest.Dial(t, base+path, &rttest.DialOptions{Header: header, Timeout: 30 * time.Second})
 	var got []map[string]any
 	readUntil := func(typ string) {
 		t.Helper()
-		for {
-			_, data, err := conn.Read(ctx)
-			if err != nil {
-				t.Fatalf("read: %v", err)
-			}
-			var ev map[string]any
-			if err := json.Unmarshal(data, &ev); err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, ev)
-			if ev["type"] == typ {
-				return
-			}
+		for _, e := range c.Until(typ) {
+			got = append(got, e.M)
 		}
 	}
-	send := func(s string) {
-		if err := conn.Write(ctx, websocket.MessageText, []byte(s)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	send := c.Send
 	readUntil("session.created")
 	item, _ := json.Marshal(text)
 	send(`{"type":"conversation.item.create","item":{"type":"message","role":"user","content":[{"type":"input_text","text":` + string(item) + `}]}}`)
@@ -83,7 +62,7 @@ func sessionWith(t *testing.T, base, path string, speech []byte, key, text strin
 		pcm = pcm[n:]
 	}
 	readUntil("rate_limits.updated")
-	conn.Close(websocket.StatusNormalClosure, "")
+	c.Conn.Close(websocket.StatusNormalClosure, "")
 	return got
 }
 

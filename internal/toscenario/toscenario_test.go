@@ -2,13 +2,14 @@ package toscenario_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rtmock/rtmock/internal/rttest"
 
 	"github.com/coder/websocket"
 
@@ -34,32 +35,16 @@ func record(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL(), "http")+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn.SetReadLimit(1 << 24)
-	readUntil := func(typ string) {
-		for {
-			_, data, err := conn.Read(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if strings.Contains(string(data), `"type":"`+typ+`"`) {
-				return
-			}
-		}
-	}
-	send := func(s string) { conn.Write(ctx, websocket.MessageText, []byte(s)) }
+	c := rttest.Dial(t, srv.URL()+path, &rttest.DialOptions{Timeout: 30 * time.Second})
+	readUntil := func(typ string) { c.Until(typ) }
+	send := c.Send
 	readUntil("session.created")
 	send(`{"type":"response.create"}`)
 	readUntil("rate_limits.updated")
 	send(`{"type":"conversation.item.create","item":{"type":"function_call_output","call_id":"call_weather_1","output":"{\"c\":18}"}}`)
 	send(`{"type":"response.create"}`)
 	readUntil("rate_limits.updated")
-	conn.Close(websocket.StatusNormalClosure, "")
+	c.Conn.Close(websocket.StatusNormalClosure, "")
 	srv.Close()
 	var buf bytes.Buffer
 	if err := srv.Transcripts()[0].WriteCassette(&buf, &cassette.WriterOptions{ElideAudio: true}); err != nil {
