@@ -1,7 +1,6 @@
 package mockserver
 
 import (
-	"bufio"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -11,6 +10,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/big"
 	"net"
@@ -95,10 +95,15 @@ type sniffConn struct {
 	inner net.Conn // the connection to read and write: plain or TLS; nil until detected
 }
 
+// detect reads the connection's first byte: 0x16 opens a TLS handshake.
+// The byte is kept in the connection rather than behind a bufio.Reader, so
+// sniffing costs an idle connection one byte and not a 4 KiB buffer.
 func (c *sniffConn) detect() {
-	br := bufio.NewReader(c.Conn)
-	var inner net.Conn = &bufferedConn{Conn: c.Conn, r: br}
-	if b, err := br.Peek(1); err == nil && b[0] == 0x16 {
+	pc := &prefixConn{Conn: c.Conn}
+	n, err := io.ReadFull(c.Conn, pc.first[:])
+	pc.pending, pc.err = n == 1, err
+	var inner net.Conn = pc
+	if n == 1 && pc.first[0] == 0x16 {
 		inner = tls.Server(inner, c.cfg)
 	}
 	c.mu.Lock()
@@ -128,12 +133,25 @@ func (c *sniffConn) Close() error {
 	return c.Conn.Close()
 }
 
-type bufferedConn struct {
+// prefixConn gives back the byte detect read, then reads the socket.
+type prefixConn struct {
 	net.Conn
-	r *bufio.Reader
+	first   [1]byte
+	pending bool  // first is still unread
+	err     error // what the first read returned
 }
 
-func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+func (c *prefixConn) Read(p []byte) (int, error) {
+	if c.pending && len(p) > 0 {
+		c.pending = false
+		p[0] = c.first[0]
+		return 1, nil
+	}
+	if c.err != nil {
+		return 0, c.err
+	}
+	return c.Conn.Read(p)
+}
 
 // CertFile is the server's certificate on disk, for clients that must be
 // told which certificate to trust (NODE_EXTRA_CA_CERTS=Path).
