@@ -10,9 +10,9 @@ import (
 // their order as one TCP stream would.
 type latency struct {
 	pass
-	f    Fault
-	env  Env
-	last time.Time // when the last delayed frame is released
+	f   Fault
+	env Env
+	q   fifo
 }
 
 func bindLatency(f Fault, env Env) Layer { return &latency{f: f, env: env} }
@@ -29,18 +29,8 @@ func (l *latency) delay(f *cassette.Frame, next Next) {
 	l.release(f, l.env.Now().Add(max(d, 0)), next)
 }
 
-// release passes f on at t, or later if an earlier frame is still held.
 func (l *latency) release(f *cassette.Frame, t time.Time, next Next) {
-	if t.Before(l.last) {
-		t = l.last
-	}
-	if !t.After(l.env.Now()) {
-		next(f)
-		return
-	}
-	l.last = t
-	h := hold(f)
-	l.env.At(t, func() { next(h) })
+	l.q.release(l.env, f, t, next)
 }
 
 func (l *latency) Out(f *cassette.Frame, next Next) {

@@ -89,6 +89,34 @@ func hold(f *cassette.Frame) *cassette.Frame {
 	return &c
 }
 
+// fifo is the order of one direction's stream through a layer that holds
+// frames: a frame that could pass now still waits while an earlier one is
+// held, as on one TCP stream. A held frame's release at t may run after
+// other work at t, so "t is not after now" alone would let a later frame
+// overtake it.
+type fifo struct {
+	last time.Time // when the last held frame is released
+	held int       // frames held and not yet released
+}
+
+// release passes f on at t, or later if an earlier frame is still held.
+func (q *fifo) release(env Env, f *cassette.Frame, t time.Time, next Next) {
+	if t.Before(q.last) {
+		t = q.last
+	}
+	if q.held == 0 && !t.After(env.Now()) {
+		next(f)
+		return
+	}
+	q.last = t
+	q.held++
+	h := hold(f)
+	env.At(t, func() {
+		q.held--
+		next(h)
+	})
+}
+
 // RefusesUpgrade reports whether a handshake fault refuses this upgrade,
 // drawing on rng, and with which HTTP status.
 func (f Fault) RefusesUpgrade(rng *rand.Rand) (int, bool) {

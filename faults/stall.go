@@ -13,6 +13,7 @@ type stall struct {
 	from, to time.Time
 	env      Env
 	noted    bool
+	q        fifo
 }
 
 func bindStall(f Fault, env Env) Layer {
@@ -23,13 +24,12 @@ func bindStall(f Fault, env Env) Layer {
 func (s *stall) Out(f *cassette.Frame, next Next) {
 	now := s.env.Now()
 	if now.Before(s.from) || !now.Before(s.to) {
-		next(f)
+		s.q.release(s.env, f, now, next) // behind any frame still held
 		return
 	}
 	if !s.noted {
 		s.noted = true
 		s.env.Note(Server, "stall until "+s.to.Sub(s.env.Started()).String())
 	}
-	h := hold(f)
-	s.env.At(s.to, func() { next(h) })
+	s.q.release(s.env, f, s.to, next)
 }

@@ -2,12 +2,15 @@ package mockserver_test
 
 import (
 	"context"
-	"github.com/rtmock/rtmock/cassette"
-	"github.com/rtmock/rtmock/clock"
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rtmock/rtmock/cassette"
+	"github.com/rtmock/rtmock/clock"
 
 	"github.com/coder/websocket"
 	"github.com/rtmock/rtmock/faults"
@@ -253,4 +256,67 @@ func equalInts(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// liveResponse plays one response.create at live pace on a manual clock
+// behind faults and returns the server frames' types and session times
+// from the transcript.
+func liveResponse(t *testing.T, faultSpecs ...string) (types []string, at []time.Duration) {
+	t.Helper()
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clk := clock.NewManual(start)
+	srv := startServer(t, &mockserver.Options{Clock: clk, Pace: scenarios.Pace{Mode: scenarios.PaceLive, Factor: 1},
+		Faults: mustFaults(t, faultSpecs...), KeepTranscripts: true})
+	c := dial(t, srv, dialects[0])
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.until("session.created")
+		c.send(`{"type":"response.create"}`)
+		readResponse(c)
+	}()
+	runClock(clk, start.Add(time.Minute), done)
+	<-done
+	c.conn.Close(websocket.StatusNormalClosure, "")
+	srv.Close()
+	for _, f := range srv.Transcripts()[0].Frames {
+		if f.Dir == cassette.Server {
+			types, at = append(types, f.Type), append(at, f.T)
+		}
+	}
+	return types, at
+}
+
+// TestHeldFrameIsNotOvertaken delays one frame of the response by exactly
+// the gap to the next server frame: both are then due at the same instant,
+// and the next frame's step was scheduled first. One stream keeps its
+// order, so the held frame must still come first.
+func TestHeldFrameIsNotOvertaken(t *testing.T) {
+	t.Parallel()
+	types, at := liveResponse(t)
+	k := -1
+	for i := 0; i+1 < len(types); i++ {
+		if i > 0 && at[i+1] > at[i] && countStr(types, types[i]) == 1 {
+			k = i
+			break
+		}
+	}
+	if k < 0 {
+		t.Fatalf("no frame of a type sent once with a gap after it: %v %v", types, at)
+	}
+	spec := fmt.Sprintf("latency:match=%s,delay=%s", types[k], at[k+1]-at[k])
+	delayed, _ := liveResponse(t, spec)
+	if !slices.Equal(delayed, types) {
+		t.Errorf("with %s the frames went\n%v\nwant the order without the fault\n%v", spec, delayed, types)
+	}
+}
+
+func countStr(ss []string, s string) int {
+	n := 0
+	for _, x := range ss {
+		if x == s {
+			n++
+		}
+	}
+	return n
 }
