@@ -160,3 +160,25 @@ func BenchmarkPeekAppend(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecodeClient decodes client events the way a session does:
+// one reused Parser, the event scanned once and read from its tape.
+func BenchmarkDecodeClient(b *testing.B) {
+	frames := map[string][]byte{
+		"append":          []byte(`{"type":"input_audio_buffer.append","event_id":"evt_123","audio":"` + strings.Repeat("AbCd", 1600) + `"}`),
+		"response.create": []byte(`{"type":"response.create","response":{"modalities":["audio","text"],"instructions":"Be brief.","voice":"alloy"}}`),
+		"session.update":  []byte(`{"type":"session.update","session":{"modalities":["text","audio"],"voice":"alloy","input_audio_format":"pcm16","turn_detection":{"type":"server_vad","threshold":0.5,"silence_duration_ms":500},"tools":[{"type":"function","name":"get_weather","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}]}}`),
+	}
+	for name, frame := range frames {
+		b.Run(name, func(b *testing.B) {
+			var p realtime.Parser
+			b.SetBytes(int64(len(frame)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := realtime.DecodeClient(&p, realtime.Preview, frame); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
