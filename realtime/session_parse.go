@@ -37,7 +37,7 @@ func ParseSessionUpdate(d Dialect, cur SessionConfig, session Value, opts *Sessi
 	}
 	c := cur.Clone()
 	var voice string
-	sp := sessionParse{c: &c, o: o, opts: opts, voice: &voice}
+	sp := sessionParse{c: &c, o: o, opts: opts, voice: &voice, d: d}
 	if d == GA {
 		err = sp.ga()
 	} else {
@@ -64,6 +64,7 @@ type sessionParse struct {
 	o     *obj
 	opts  *SessionUpdateOptions
 	voice *string
+	d     Dialect
 }
 
 // common reads the members both dialects share.
@@ -72,6 +73,11 @@ func (p *sessionParse) common() *Error {
 	// Read-only members some clients echo back from session.created.
 	for _, k := range []string{"id", "object", "expires_at", "client_secret"} {
 		o.take(k)
+	}
+	if v := o.v.Get("tools"); v.Exists() && !p.opts.Lenient {
+		if err := CheckTools(p.d, o.sub("tools"), v); err != nil {
+			return err
+		}
 	}
 	return firstError(
 		o.str("model", &c.Model),
