@@ -94,38 +94,9 @@ func Run(ctx context.Context, opts *Options) (rep *Report, err error) {
 		}
 	}
 
-	var late, baseLate []time.Duration
-	var drift, baseDrift []time.Duration
-	for i := range max(cfg.Pairs, 1) {
-		p, l, d, err := r.phase(ctx, r.product, i+1)
-		if err != nil {
-			return nil, err
-		}
-		rep.Product = append(rep.Product, p)
-		late, drift = append(late, l...), append(drift, d...)
-		cfg.Logf("pair %d: %s %.1f MB/s, %.0f events/s, %d errors", i+1, r.product.name, p.MBPerSec, p.EventsPerSec, p.ProtocolErrors)
-		if r.baseline == nil {
-			continue
-		}
-		b, l, d, err := r.phase(ctx, r.baseline, i+1)
-		if err != nil {
-			return nil, err
-		}
-		rep.Baseline = append(rep.Baseline, b)
-		baseLate, baseDrift = append(baseLate, l...), append(baseDrift, d...)
-		ratio := 0.0
-		if b.MBPerSec > 0 {
-			ratio = p.MBPerSec / b.MBPerSec
-		}
-		cpuRatio := 0.0
-		if p.CPUPerEvent > 0 {
-			cpuRatio = b.CPUPerEvent / p.CPUPerEvent
-		}
-		rep.Ratios, rep.CPURatios = append(rep.Ratios, ratio), append(rep.CPURatios, cpuRatio)
-		if p.ServerCPUPerEvent > 0 && b.ServerCPUPerEvent > 0 {
-			rep.ServerCPURatios = append(rep.ServerCPURatios, p.ServerCPUPerEvent/b.ServerCPUPerEvent)
-		}
-		cfg.Logf("pair %d: baseline %.1f MB/s, ratio %.2f, CPU ratio %.2f", i+1, b.MBPerSec, ratio, cpuRatio)
+	lat, err := r.pairs(ctx, rep)
+	if err != nil {
+		return nil, err
 	}
 	rep.MedianRatio, rep.MedianCPURatio = median(rep.Ratios), median(rep.CPURatios)
 	rep.MedianServerCPURatio = median(rep.ServerCPURatios)
@@ -136,9 +107,9 @@ func Run(ctx context.Context, opts *Options) (rep *Report, err error) {
 		}
 	}
 	if r.paced() {
-		rep.Lateness = newLateness(late, drift)
+		rep.Lateness = newLateness(lat.late, lat.drift)
 		if r.baseline != nil {
-			rep.BaselineLateness = newLateness(baseLate, baseDrift)
+			rep.BaselineLateness = newLateness(lat.baseLate, lat.baseDrift)
 		}
 	}
 	for _, p := range append(rep.Product, rep.Baseline...) {
@@ -148,6 +119,54 @@ func Run(ctx context.Context, opts *Options) (rep *Report, err error) {
 	rep.LoadAfter, rep.PressureAfter = loadAverage(), cpuPressure()
 	rep.Elapsed = time.Since(began)
 	return rep, nil
+}
+
+// latencies are the lateness samples of a run's phases, the mock's and the
+// baseline's.
+type latencies struct {
+	late, drift, baseLate, baseDrift []time.Duration
+}
+
+// pairs runs the phases, the mock then the baseline, --pairs times, and
+// adds each phase and each pair's ratios to rep.
+func (r *runner) pairs(ctx context.Context, rep *Report) (lat latencies, err error) {
+	for i := range max(r.cfg.Pairs, 1) {
+		p, l, d, err := r.phase(ctx, r.product, i+1)
+		if err != nil {
+			return lat, err
+		}
+		rep.Product = append(rep.Product, p)
+		lat.late, lat.drift = append(lat.late, l...), append(lat.drift, d...)
+		r.cfg.Logf("pair %d: %s %.1f MB/s, %.0f events/s, %d errors", i+1, r.product.name, p.MBPerSec, p.EventsPerSec, p.ProtocolErrors)
+		if r.baseline == nil {
+			continue
+		}
+		b, l, d, err := r.phase(ctx, r.baseline, i+1)
+		if err != nil {
+			return lat, err
+		}
+		rep.Baseline = append(rep.Baseline, b)
+		lat.baseLate, lat.baseDrift = append(lat.baseLate, l...), append(lat.baseDrift, d...)
+		ratio, cpuRatio := rep.addRatios(p, b)
+		r.cfg.Logf("pair %d: baseline %.1f MB/s, ratio %.2f, CPU ratio %.2f", i+1, b.MBPerSec, ratio, cpuRatio)
+	}
+	return lat, nil
+}
+
+// addRatios adds one pair's ratios to the report: throughput and process
+// CPU, and the servers' own CPU in a split run.
+func (rep *Report) addRatios(p, b Phase) (ratio, cpuRatio float64) {
+	if b.MBPerSec > 0 {
+		ratio = p.MBPerSec / b.MBPerSec
+	}
+	if p.CPUPerEvent > 0 {
+		cpuRatio = b.CPUPerEvent / p.CPUPerEvent
+	}
+	rep.Ratios, rep.CPURatios = append(rep.Ratios, ratio), append(rep.CPURatios, cpuRatio)
+	if p.ServerCPUPerEvent > 0 && b.ServerCPUPerEvent > 0 {
+		rep.ServerCPURatios = append(rep.ServerCPURatios, p.ServerCPUPerEvent/b.ServerCPUPerEvent)
+	}
+	return ratio, cpuRatio
 }
 
 // start starts the target (unless it runs elsewhere), captures a session of
