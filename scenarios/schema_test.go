@@ -174,111 +174,171 @@ var ignoredKeywords = []string{"$schema", "$id", "$defs", "title", "description"
 
 func (c *schemaChecker) check(s map[string]any, v any, path string) []string {
 	var out []string
-	fail := func(format string, args ...any) { out = append(out, path+": "+fmt.Sprintf(format, args...)) }
 	for kw, arg := range s {
-		switch kw {
-		case "$ref":
-			name := strings.TrimPrefix(arg.(string), "#/$defs/")
-			out = append(out, c.check(c.root["$defs"].(map[string]any)[name].(map[string]any), v, path)...)
-		case "type":
-			var types []string
-			switch a := arg.(type) {
-			case string:
-				types = []string{a}
-			case []any:
-				for _, x := range a {
-					types = append(types, x.(string))
-				}
-			}
-			if !slices.ContainsFunc(types, func(typ string) bool { return hasType(v, typ) }) {
-				fail("want type %v, got %T", types, v)
-			}
-		case "enum":
-			if !slices.ContainsFunc(arg.([]any), func(e any) bool { return e == v }) {
-				fail("%v is not in the enum", v)
-			}
-		case "pattern":
-			if s, ok := v.(string); ok && !regexp.MustCompile(arg.(string)).MatchString(s) {
-				fail("%q does not match %s", s, arg)
-			}
-		case "properties", "additionalProperties", "required", "propertyNames":
-			obj, ok := v.(map[string]any)
-			if !ok {
-				continue
-			}
-			props, _ := s["properties"].(map[string]any)
-			switch kw {
-			case "properties":
-				for k, pv := range obj {
-					if ps, ok := props[k]; ok {
-						out = append(out, c.check(ps.(map[string]any), pv, path+"."+k)...)
-					}
-				}
-			case "additionalProperties":
-				for k, pv := range obj {
-					if _, ok := props[k]; ok {
-						continue
-					}
-					switch a := arg.(type) {
-					case bool:
-						if !a {
-							fail("unknown key %q", k)
-						}
-					case map[string]any:
-						out = append(out, c.check(a, pv, path+"."+k)...)
-					}
-				}
-			case "required":
-				for _, r := range arg.([]any) {
-					if _, ok := obj[r.(string)]; !ok {
-						fail("missing %q", r)
-					}
-				}
-			case "propertyNames":
-				for k := range obj {
-					out = append(out, c.check(arg.(map[string]any), k, path+"."+k)...)
-				}
-			}
-		case "items":
-			if arr, ok := v.([]any); ok {
-				for i, item := range arr {
-					out = append(out, c.check(arg.(map[string]any), item, fmt.Sprintf("%s[%d]", path, i))...)
-				}
-			}
-		case "minItems", "maxItems":
-			if arr, ok := v.([]any); ok {
-				n := int(arg.(float64))
-				if kw == "minItems" && len(arr) < n || kw == "maxItems" && len(arr) > n {
-					fail("%d items breaks %s %d", len(arr), kw, n)
-				}
-			}
-		case "anyOf":
-			matched := false
-			for _, alt := range arg.([]any) {
-				if len(c.check(alt.(map[string]any), v, path)) == 0 {
-					matched = true
-					break
-				}
-			}
-			if !matched {
-				fail("matches none of anyOf")
-			}
-		case "minimum", "maximum", "exclusiveMinimum":
-			f, ok := number(v)
-			if !ok {
-				continue
-			}
-			lim := arg.(float64)
-			if kw == "minimum" && f < lim || kw == "maximum" && f > lim || kw == "exclusiveMinimum" && f <= lim {
-				fail("%v breaks %s %v", f, kw, lim)
-			}
-		default:
+		k, ok := keywordChecks[kw]
+		if !ok {
 			if !slices.Contains(ignoredKeywords, kw) {
 				panic("schema keyword not checked by the test: " + kw)
 			}
+			continue
+		}
+		out = append(out, k(c, kwCall{schema: s, kw: kw, arg: arg, v: v, path: path})...)
+	}
+	return out
+}
+
+// kwCall is one keyword of a schema applied to a value.
+type kwCall struct {
+	schema map[string]any
+	kw     string
+	arg, v any
+	path   string
+}
+
+func (k kwCall) fail(format string, args ...any) []string {
+	return []string{k.path + ": " + fmt.Sprintf(format, args...)}
+}
+
+// keywordChecks are the JSON Schema keywords the generator emits, each
+// checked by one small function. Set in init: the checks call check,
+// which reads the table.
+var keywordChecks map[string]func(c *schemaChecker, k kwCall) []string
+
+func init() { keywordChecks = schemaKeywords() }
+
+func schemaKeywords() map[string]func(c *schemaChecker, k kwCall) []string {
+	return map[string]func(c *schemaChecker, k kwCall) []string{
+		"$ref": func(c *schemaChecker, k kwCall) []string {
+			name := strings.TrimPrefix(k.arg.(string), "#/$defs/")
+			return c.check(c.root["$defs"].(map[string]any)[name].(map[string]any), k.v, k.path)
+		},
+		"type": checkType,
+		"enum": func(_ *schemaChecker, k kwCall) []string {
+			if !slices.ContainsFunc(k.arg.([]any), func(e any) bool { return e == k.v }) {
+				return k.fail("%v is not in the enum", k.v)
+			}
+			return nil
+		},
+		"pattern": func(_ *schemaChecker, k kwCall) []string {
+			if s, ok := k.v.(string); ok && !regexp.MustCompile(k.arg.(string)).MatchString(s) {
+				return k.fail("%q does not match %s", s, k.arg)
+			}
+			return nil
+		},
+		"properties":           checkProperties,
+		"additionalProperties": checkAdditional,
+		"required": func(_ *schemaChecker, k kwCall) []string {
+			obj, _ := k.v.(map[string]any)
+			var out []string
+			for _, r := range k.arg.([]any) {
+				if _, ok := obj[r.(string)]; obj != nil && !ok {
+					out = append(out, k.fail("missing %q", r)...)
+				}
+			}
+			return out
+		},
+		"propertyNames": func(c *schemaChecker, k kwCall) []string {
+			obj, _ := k.v.(map[string]any)
+			var out []string
+			for key := range obj {
+				out = append(out, c.check(k.arg.(map[string]any), key, k.path+"."+key)...)
+			}
+			return out
+		},
+		"items": func(c *schemaChecker, k kwCall) []string {
+			arr, _ := k.v.([]any)
+			var out []string
+			for i, item := range arr {
+				out = append(out, c.check(k.arg.(map[string]any), item, fmt.Sprintf("%s[%d]", k.path, i))...)
+			}
+			return out
+		},
+		"minItems": checkItemCount,
+		"maxItems": checkItemCount,
+		"anyOf": func(c *schemaChecker, k kwCall) []string {
+			for _, alt := range k.arg.([]any) {
+				if len(c.check(alt.(map[string]any), k.v, k.path)) == 0 {
+					return nil
+				}
+			}
+			return k.fail("matches none of anyOf")
+		},
+		"minimum":          checkBound,
+		"maximum":          checkBound,
+		"exclusiveMinimum": checkBound,
+	}
+}
+
+func checkType(_ *schemaChecker, k kwCall) []string {
+	var types []string
+	switch a := k.arg.(type) {
+	case string:
+		types = []string{a}
+	case []any:
+		for _, x := range a {
+			types = append(types, x.(string))
+		}
+	}
+	if !slices.ContainsFunc(types, func(typ string) bool { return hasType(k.v, typ) }) {
+		return k.fail("want type %v, got %T", types, k.v)
+	}
+	return nil
+}
+
+func checkProperties(c *schemaChecker, k kwCall) []string {
+	obj, _ := k.v.(map[string]any)
+	props, _ := k.arg.(map[string]any)
+	var out []string
+	for key, pv := range obj {
+		if ps, ok := props[key]; ok {
+			out = append(out, c.check(ps.(map[string]any), pv, k.path+"."+key)...)
 		}
 	}
 	return out
+}
+
+func checkAdditional(c *schemaChecker, k kwCall) []string {
+	obj, _ := k.v.(map[string]any)
+	props, _ := k.schema["properties"].(map[string]any)
+	var out []string
+	for key, pv := range obj {
+		if _, ok := props[key]; ok {
+			continue
+		}
+		switch a := k.arg.(type) {
+		case bool:
+			if !a {
+				out = append(out, k.fail("unknown key %q", key)...)
+			}
+		case map[string]any:
+			out = append(out, c.check(a, pv, k.path+"."+key)...)
+		}
+	}
+	return out
+}
+
+func checkItemCount(_ *schemaChecker, k kwCall) []string {
+	arr, ok := k.v.([]any)
+	if !ok {
+		return nil
+	}
+	n := int(k.arg.(float64))
+	if k.kw == "minItems" && len(arr) < n || k.kw == "maxItems" && len(arr) > n {
+		return k.fail("%d items breaks %s %d", len(arr), k.kw, n)
+	}
+	return nil
+}
+
+func checkBound(_ *schemaChecker, k kwCall) []string {
+	f, ok := number(k.v)
+	if !ok {
+		return nil
+	}
+	lim := k.arg.(float64)
+	if k.kw == "minimum" && f < lim || k.kw == "maximum" && f > lim || k.kw == "exclusiveMinimum" && f <= lim {
+		return k.fail("%v breaks %s %v", f, k.kw, lim)
+	}
+	return nil
 }
 
 func number(v any) (float64, bool) {
