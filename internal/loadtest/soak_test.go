@@ -80,6 +80,81 @@ func (s *soakServer) count(outcome string) {
 // no goroutine outlives the servers.
 func TestSoak(t *testing.T) {
 	before := leakcheck.Take()
+	servers := startSoakServers(t)
+	closeServers := sync.OnceFunc(func() {
+		for _, s := range servers {
+			if err := s.srv.Close(); err != nil {
+				t.Errorf("%s: close: %v", s.name, err)
+			}
+		}
+	})
+	defer closeServers()
+	hc := &http.Client{Transport: &http.Transport{}}
+	defer hc.CloseIdleConnections()
+
+	hostile, err := newHostileServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hostile.srv.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), soakDuration)
+	defer cancel()
+	samples := make(chan []soakRSS, 1)
+	go func() { samples <- sampleRSS(ctx) }()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		hostile.run(ctx)
+	}()
+	for w := range soakWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ctx.Err() == nil; i++ {
+				s := servers[(w+i)%len(servers)]
+				rng := rand.New(rand.NewPCG(uint64(w), uint64(i)))
+				s.count(soakSession(ctx, hc, s, rng))
+			}
+		}()
+	}
+	wg.Wait()
+	rss := <-samples
+
+	// Every upgraded session ends on the server, and is counted once on
+	// each side.
+	settle, cancelSettle := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancelSettle()
+	total := 0
+	for _, s := range servers {
+		total += s.check(t, settle)
+	}
+	t.Logf("%d sessions in %v with %d workers", total, soakDuration, soakWorkers)
+	t.Logf("hostile: %d sessions that stopped reading (%d dropped by the watchdog, %d ended), %d idle keep-alive connections closed by the server, %d left open",
+		hostile.opened.Load(), hostile.slow.Load(), hostile.ended.Load(), hostile.idle.Load(), hostile.idleOut.Load())
+	if hostile.slow.Load() == 0 || hostile.idle.Load() == 0 {
+		t.Errorf("the hostile clients never got dropped or hung up on")
+	}
+	if hostile.idleOut.Load() > 0 {
+		t.Errorf("%d idle keep-alive connections outlived twice the idle timeout", hostile.idleOut.Load())
+	}
+
+	checkFlat(t, rss)
+
+	// Nothing outlives the servers.
+	closeServers()
+	hostile.srv.Close()
+	hc.CloseIdleConnections()
+	if leaked := before.Check(leakcheck.Wait); len(leaked) > 0 {
+		t.Errorf("%d goroutines outlived the soak, the first:\n%s", len(leaked), leaked[0])
+	}
+}
+
+// startSoakServers starts the soak's four mocks: the default reply behind
+// faults, and three failure scenarios.
+func startSoakServers(t *testing.T) []*soakServer {
+	t.Helper()
 	realtime := scenarios.Pace{Mode: scenarios.PaceRealtime, Factor: 1}
 	var fs []faults.Fault
 	for _, s := range []string{
@@ -140,93 +215,48 @@ func TestSoak(t *testing.T) {
 		s.srv, s.url = srv, "ws"+strings.TrimPrefix(srv.URL(), "http")+DefaultPath
 		servers = append(servers, s)
 	}
-	closeServers := sync.OnceFunc(func() {
-		for _, s := range servers {
-			if err := s.srv.Close(); err != nil {
-				t.Errorf("%s: close: %v", s.name, err)
-			}
-		}
-	})
-	defer closeServers()
-	hc := &http.Client{Transport: &http.Transport{}}
-	defer hc.CloseIdleConnections()
+	return servers
+}
 
-	hostile, err := newHostileServer()
-	if err != nil {
-		t.Fatal(err)
+// check waits until every session upgraded on s ended on the server,
+// checks that each is counted once on each side with an outcome s allows,
+// and returns how many there were.
+func (s *soakServer) check(t *testing.T, settle context.Context) int {
+	t.Helper()
+	dialed := int(s.dialed.Load())
+	if err := s.ended.wait(settle, dialed); err != nil {
+		t.Errorf("%s: %v", s.name, err)
 	}
-	defer hostile.srv.Close()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clientSide := 0
+	for outcome, n := range s.outcomes {
+		if outcome != "upgrade refused" {
+			clientSide += n
+		}
+		if !s.allow[outcome] {
+			t.Errorf("%s: %d sessions: %s", s.name, n, outcome)
+		}
+	}
+	if clientSide != dialed {
+		t.Errorf("%s: %d sessions upgraded, %d outcomes counted", s.name, dialed, clientSide)
+	}
+	if ended := s.ended.value(); ended != dialed {
+		t.Errorf("%s: %d sessions upgraded, %d ended on the server", s.name, dialed, ended)
+	}
+	for _, outcome := range s.require {
+		if s.outcomes[outcome] == 0 {
+			t.Errorf("%s: no session ended as %q", s.name, outcome)
+		}
+	}
+	t.Logf("%-16s %5d sessions; clients saw %v; the server saw %v", s.name, dialed, sortedCounts(s.outcomes), sortedCounts(s.closes))
+	return dialed
+}
 
-	ctx, cancel := context.WithTimeout(context.Background(), soakDuration)
-	defer cancel()
-	samples := make(chan []soakRSS, 1)
-	go func() { samples <- sampleRSS(ctx) }()
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		hostile.run(ctx)
-	}()
-	for w := range soakWorkers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ctx.Err() == nil; i++ {
-				s := servers[(w+i)%len(servers)]
-				rng := rand.New(rand.NewPCG(uint64(w), uint64(i)))
-				s.count(soakSession(ctx, hc, s, rng))
-			}
-		}()
-	}
-	wg.Wait()
-	rss := <-samples
-
-	// Every upgraded session ends on the server, and is counted once on
-	// each side.
-	settle, cancelSettle := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancelSettle()
-	total := 0
-	for _, s := range servers {
-		dialed := int(s.dialed.Load())
-		if err := s.ended.wait(settle, dialed); err != nil {
-			t.Errorf("%s: %v", s.name, err)
-		}
-		s.mu.Lock()
-		clientSide := 0
-		for outcome, n := range s.outcomes {
-			if outcome != "upgrade refused" {
-				clientSide += n
-			}
-			if !s.allow[outcome] {
-				t.Errorf("%s: %d sessions: %s", s.name, n, outcome)
-			}
-		}
-		if clientSide != dialed {
-			t.Errorf("%s: %d sessions upgraded, %d outcomes counted", s.name, dialed, clientSide)
-		}
-		if ended := s.ended.value(); ended != dialed {
-			t.Errorf("%s: %d sessions upgraded, %d ended on the server", s.name, dialed, ended)
-		}
-		for _, outcome := range s.require {
-			if s.outcomes[outcome] == 0 {
-				t.Errorf("%s: no session ended as %q", s.name, outcome)
-			}
-		}
-		t.Logf("%-16s %5d sessions; clients saw %v; the server saw %v", s.name, dialed, sortedCounts(s.outcomes), sortedCounts(s.closes))
-		total += dialed
-		s.mu.Unlock()
-	}
-	t.Logf("%d sessions in %v with %d workers", total, soakDuration, soakWorkers)
-	t.Logf("hostile: %d sessions that stopped reading (%d dropped by the watchdog, %d ended), %d idle keep-alive connections closed by the server, %d left open",
-		hostile.opened.Load(), hostile.slow.Load(), hostile.ended.Load(), hostile.idle.Load(), hostile.idleOut.Load())
-	if hostile.slow.Load() == 0 || hostile.idle.Load() == 0 {
-		t.Errorf("the hostile clients never got dropped or hung up on")
-	}
-	if hostile.idleOut.Load() > 0 {
-		t.Errorf("%d idle keep-alive connections outlived twice the idle timeout", hostile.idleOut.Load())
-	}
-
-	// RSS is flat after warm-up.
+// checkFlat checks that RSS and open file descriptors stay flat after the
+// warm-up.
+func checkFlat(t *testing.T, rss []soakRSS) {
+	t.Helper()
 	var kept []soakRSS
 	for _, r := range rss {
 		t.Logf("RSS at %4.0fs: %6.1f MiB, heap %6.1f MiB, %5d goroutines, %5d fds", r.at.Seconds(), float64(r.rss)/(1<<20), float64(r.heap)/(1<<20), r.goroutines, r.fds)
@@ -252,13 +282,6 @@ func TestSoak(t *testing.T) {
 		}
 	}
 
-	// Nothing outlives the servers.
-	closeServers()
-	hostile.srv.Close()
-	hc.CloseIdleConnections()
-	if leaked := before.Check(leakcheck.Wait); len(leaked) > 0 {
-		t.Errorf("%d goroutines outlived the soak, the first:\n%s", len(leaked), leaked[0])
-	}
 }
 
 // soakSession runs one session against s and says how it ended.
