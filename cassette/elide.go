@@ -3,7 +3,6 @@ package cassette
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -244,7 +243,10 @@ func audioSize(raw []byte) (n int, elided, ok bool) {
 
 // audioFormats follows a session's audio formats from the server's
 // session.created and session.updated events.
-type audioFormats struct{ in, out string }
+type audioFormats struct {
+	in, out string
+	p       realtime.Parser // reused for every session event
+}
 
 func (f *audioFormats) input() string {
 	if f.in == "" {
@@ -270,61 +272,13 @@ func (f *audioFormats) observe(dir Direction, typ string, event []byte) {
 	default:
 		return
 	}
-	var ev struct {
-		Session struct {
-			InputAudioFormat  json.RawMessage `json:"input_audio_format"`
-			OutputAudioFormat json.RawMessage `json:"output_audio_format"`
-			Audio             struct {
-				Input struct {
-					Format json.RawMessage `json:"format"`
-				} `json:"input"`
-				Output struct {
-					Format json.RawMessage `json:"format"`
-				} `json:"output"`
-			} `json:"audio"`
-		} `json:"session"`
+	in, out, inOK, outOK := realtime.AnnouncedFormats(&f.p, event)
+	if inOK {
+		f.in = in.String()
 	}
-	if json.Unmarshal(event, &ev) != nil {
-		return
+	if outOK {
+		f.out = out.String()
 	}
-	s := &ev.Session
-	for _, raw := range []json.RawMessage{s.InputAudioFormat, s.Audio.Input.Format} {
-		if name := formatName(raw); name != "" {
-			f.in = name
-		}
-	}
-	for _, raw := range []json.RawMessage{s.OutputAudioFormat, s.Audio.Output.Format} {
-		if name := formatName(raw); name != "" {
-			f.out = name
-		}
-	}
-}
-
-// formatName maps a preview format string ("pcm16", "g711_ulaw") or a GA
-// format object ({"type":"audio/pcmu"}) to a format constant.
-func formatName(raw json.RawMessage) string {
-	if len(raw) == 0 {
-		return ""
-	}
-	var s string
-	if json.Unmarshal(raw, &s) != nil {
-		var obj struct {
-			Type string `json:"type"`
-		}
-		if json.Unmarshal(raw, &obj) != nil {
-			return ""
-		}
-		s = obj.Type
-	}
-	switch s {
-	case "pcm16", "audio/pcm":
-		return PCM16
-	case "g711_ulaw", "g711-ulaw", "audio/pcmu":
-		return G711ULaw
-	case "g711_alaw", "g711-alaw", "audio/pcma":
-		return G711ALaw
-	}
-	return ""
 }
 
 // AudioTrack is the audio one direction of a session carried, end to end.

@@ -164,3 +164,36 @@ func ParseFormatLenient(s string) (Format, error) {
 	}
 	return f, nil
 }
+
+// AnnouncedFormats reads the audio formats that a server's session.created,
+// session.updated or transcription_session.updated announces, in either
+// dialect: a preview name (session.input_audio_format: "pcm16") or a GA
+// format object (session.audio.input.format: {"type":"audio/pcmu"}). ok is
+// false for a format the event does not name or names in no known way; p
+// is reused for the scan.
+func AnnouncedFormats(p *Parser, data []byte) (in, out Format, inOK, outOK bool) {
+	root, err := p.Parse(data)
+	if err != nil {
+		return 0, 0, false, false
+	}
+	s := root.Get("session")
+	in, inOK = announced(s.Get("input_audio_format"), s.Path("audio", "input", "format"))
+	out, outOK = announced(s.Get("output_audio_format"), s.Path("audio", "output", "format"))
+	return in, out, inOK, outOK
+}
+
+// announced reads the first of vs that names a format: a string, or an
+// object whose type is one.
+func announced(vs ...Value) (Format, bool) {
+	for _, v := range vs {
+		if v.Kind() == JSONObject {
+			v = v.Get("type")
+		}
+		if name, ok := v.Str(); ok {
+			if f, err := ParseFormatLenient(name); err == nil {
+				return f, true
+			}
+		}
+	}
+	return 0, false
+}

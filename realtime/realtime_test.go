@@ -182,3 +182,36 @@ func BenchmarkDecodeClient(b *testing.B) {
 		})
 	}
 }
+
+func TestAnnouncedFormats(t *testing.T) {
+	tests := []struct {
+		event       string
+		in, out     realtime.Format
+		inOK, outOK bool
+	}{
+		{`{"type":"session.created","session":{"input_audio_format":"pcm16","output_audio_format":"g711_alaw"}}`, realtime.PCM16, realtime.G711ALaw, true, true},
+		{`{"type":"session.updated","session":{"type":"realtime","audio":{"input":{"format":{"type":"audio/pcmu"}},"output":{"format":{"type":"audio/pcm","rate":24000}}}}}`, realtime.G711ULaw, realtime.PCM16, true, true},
+		{`{"type":"session.updated","session":{"input_audio_format":"g711-ulaw"}}`, realtime.G711ULaw, 0, true, false},
+		{`{"type":"session.updated","session":{"instructions":"x"}}`, 0, 0, false, false},
+		{`{"type":"session.updated","session":{"input_audio_format":"mp3","audio":{"output":{"format":7}}}}`, 0, 0, false, false},
+		{`not json`, 0, 0, false, false},
+	}
+	var p realtime.Parser
+	for _, tt := range tests {
+		in, out, inOK, outOK := realtime.AnnouncedFormats(&p, []byte(tt.event))
+		if inOK != tt.inOK || outOK != tt.outOK || inOK && in != tt.in || outOK && out != tt.out {
+			t.Errorf("%s: got %v %v %v %v, want %v %v %v %v", tt.event, in, out, inOK, outOK, tt.in, tt.out, tt.inOK, tt.outOK)
+		}
+	}
+}
+
+func FuzzAnnouncedFormats(f *testing.F) {
+	f.Add([]byte(`{"session":{"audio":{"input":{"format":{"type":"audio/pcma"}}}}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var p realtime.Parser
+		in, out, inOK, outOK := realtime.AnnouncedFormats(&p, data)
+		if inOK && !in.Valid() || outOK && !out.Valid() {
+			t.Fatalf("an invalid format reported as found: %v %v", in, out)
+		}
+	})
+}

@@ -3,7 +3,6 @@ package view
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 
 	"github.com/rtmock/rtmock/audio"
@@ -165,52 +164,17 @@ func (t *track) peaks(n int) []int8 {
 
 // formats tracks the session's audio formats as the server announced them
 // in session.created and session.updated, in either dialect.
-type formats struct{ in, out audio.Format }
-
-func (f *formats) observe(event []byte) {
-	var ev struct {
-		Session struct {
-			In    json.RawMessage `json:"input_audio_format"`
-			Out   json.RawMessage `json:"output_audio_format"`
-			Audio struct {
-				Input struct {
-					Format json.RawMessage `json:"format"`
-				} `json:"input"`
-				Output struct {
-					Format json.RawMessage `json:"format"`
-				} `json:"output"`
-			} `json:"audio"`
-		} `json:"session"`
-	}
-	_ = json.Unmarshal(event, &ev) // best effort: what does not parse leaves the format as it was
-	for _, p := range []struct {
-		dst  *audio.Format
-		raws []json.RawMessage
-	}{{&f.in, []json.RawMessage{ev.Session.In, ev.Session.Audio.Input.Format}}, {&f.out, []json.RawMessage{ev.Session.Out, ev.Session.Audio.Output.Format}}} {
-		for _, raw := range p.raws {
-			if af, ok := formatOf(raw); ok {
-				*p.dst = af
-			}
-		}
-	}
+type formats struct {
+	in, out audio.Format
+	p       realtime.Parser // reused for every session event
 }
 
-// formatOf reads a preview format string ("pcm16") or a GA format object
-// ({"type":"audio/pcm","rate":24000}).
-func formatOf(raw json.RawMessage) (audio.Format, bool) {
-	if len(raw) == 0 {
-		return 0, false
+func (f *formats) observe(event []byte) {
+	in, out, inOK, outOK := realtime.AnnouncedFormats(&f.p, event)
+	if inOK {
+		f.in = in
 	}
-	var s string
-	if json.Unmarshal(raw, &s) != nil {
-		var obj struct {
-			Type string `json:"type"`
-		}
-		if json.Unmarshal(raw, &obj) != nil {
-			return 0, false
-		}
-		s = obj.Type
+	if outOK {
+		f.out = out
 	}
-	f, err := audio.ParseFormatLenient(s)
-	return f, err == nil
 }
