@@ -48,23 +48,12 @@ func (r *runner) idle(ctx context.Context, sc *script) (*Idle, error) {
 // end them.
 func (r *runner) idleOn(ctx context.Context, t *target, k int) (IdleSample, error) {
 	rss0, heap0, g0 := footprint()
-	conns := make([]*client, 0, k)
-	var err error
-	var tl tally
-	for range k {
-		var c *client
-		if c, err = r.connect(ctx, t, &tl); err != nil {
-			break
-		}
-		c.buf = nil
-		conns = append(conns, c)
-	}
-	rss1, heap1, g1 := footprint()
-	for _, c := range conns {
-		c.close()
-	}
+	var rss1 int64
+	var heap1 uint64
+	var g1 int
+	err := r.holdIdle(ctx, t, k, func() { rss1, heap1, g1 = footprint() })
 	if err != nil {
-		return IdleSample{}, fmt.Errorf("idle sessions on %s: %w", t.name, err)
+		return IdleSample{}, err
 	}
 	if err := t.settle(ctx, r.cfg.Duration); err != nil {
 		return IdleSample{}, err
@@ -117,6 +106,17 @@ func (r *runner) idleProcess(ctx context.Context, t *target, k int) (IdleSample,
 		return IdleSample{}, err
 	}
 	rss0 := procRSS(t.pid)
+	var rss1 int64
+	if err := r.holdIdle(ctx, t, k, func() { rss1 = procRSS(t.pid) }); err != nil {
+		return IdleSample{}, err
+	}
+	return IdleSample{RSS: float64(rss1-rss0) / float64(k)}, nil
+}
+
+// holdIdle opens k sessions on t one after the other (so that no dialling
+// goroutine is counted), reads their connect frames, calls measure while
+// all are open, and closes them.
+func (r *runner) holdIdle(ctx context.Context, t *target, k int, measure func()) error {
 	conns := make([]*client, 0, k)
 	var err error
 	var tl tally
@@ -128,12 +128,14 @@ func (r *runner) idleProcess(ctx context.Context, t *target, k int) (IdleSample,
 		c.buf = nil
 		conns = append(conns, c)
 	}
-	rss1 := procRSS(t.pid)
+	if err == nil {
+		measure()
+	}
 	for _, c := range conns {
 		c.close()
 	}
 	if err != nil {
-		return IdleSample{}, fmt.Errorf("idle sessions on %s: %w", t.name, err)
+		return fmt.Errorf("idle sessions on %s: %w", t.name, err)
 	}
-	return IdleSample{RSS: float64(rss1-rss0) / float64(k)}, nil
+	return nil
 }
