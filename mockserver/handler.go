@@ -101,10 +101,14 @@ func (h *Handler) begin() bool {
 	return true
 }
 
-func (h *Handler) track(s *session) {
+// track registers a live session. It reports false when the handler has
+// closed since the session's request began: Close's list of sessions to
+// shut down was taken without it, so the session must shut itself down.
+func (h *Handler) track(s *session) bool {
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	h.sessions[s] = struct{}{}
-	h.mu.Unlock()
+	return !h.closed
 }
 
 // untrack forgets an ended session and keeps or hands on its transcript.
@@ -251,8 +255,12 @@ func (h *Handler) handshakeFault() int {
 // run serves one session over transport t until it ends: the caller's
 // goroutine is the session's reader.
 func (h *Handler) run(s *session, read func(context.Context)) {
-	h.track(s)
+	open := h.track(s)
 	s.start()
+	if !open {
+		s.abortBy.Store(time.Now().Add(shutdownGrace).UnixNano())
+		s.shutdown()
+	}
 	read(context.Background())
 	s.closing.Wait()
 	tr := s.finish()

@@ -103,11 +103,13 @@ func (s *Server) Transcripts() []*Transcript { return s.handler.Transcripts() }
 func (s *Server) Close() error {
 	var err error
 	s.closeOne.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
 		// Sessions first: upgraded sockets are not net/http's to close, and
 		// each must get its 1001 close frame before the listener goes.
+		// That may take the sessions' shutdown grace; the plain requests
+		// then get their own five seconds.
 		s.handler.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
 		err = s.hs.Shutdown(ctx)
 		if serr := <-s.serveErr; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
 			err = serr

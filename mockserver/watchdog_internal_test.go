@@ -1,9 +1,11 @@
 package mockserver
 
 import (
-	"github.com/rtmock/rtmock/clock"
+	"context"
 	"testing"
 	"time"
+
+	"github.com/rtmock/rtmock/clock"
 
 	"github.com/rtmock/rtmock/cassette"
 )
@@ -52,5 +54,53 @@ func TestWatchdogJudgesEachDeadlineOnItsClock(t *testing.T) {
 				t.Errorf("stuck = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// closeRecorder is a transport that records how the session closed it.
+type closeRecorder struct {
+	nopTransport
+	code chan int
+}
+
+func (t *closeRecorder) close(code int, _ string) { t.code <- code }
+
+// TestCloseReachesASessionTrackedAfterIt: a request that began before
+// Handler.Close, whose session registered after Close listed the live
+// ones, used to run on (until the client left or the session expired)
+// while Close waited for it. It now shuts itself down with 1001.
+func TestCloseReachesASessionTrackedAfterIt(t *testing.T) {
+	h, err := NewHandler(&Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !h.begin() { // the request is in flight
+		t.Fatal("a new handler refused a request")
+	}
+	closed := make(chan struct{})
+	go func() {
+		h.Close()
+		close(closed)
+	}()
+	for { // Close has listed the (no) live sessions and waits for the request
+		h.mu.Lock()
+		c := h.closed
+		h.mu.Unlock()
+		if c {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	tr := &closeRecorder{code: make(chan int, 1)}
+	s := newSession(h, &handshakeInfo{dialect: "ga", provider: OpenAI}, 1, tr)
+	read := func(context.Context) {
+		code := <-tr.code // the client reads until the server's close
+		s.gone(code, "")
+	}
+	h.run(s, read)
+	h.wg.Done()
+	<-closed
+	if s.tr.ClosedBy != cassette.Server || s.tr.CloseCode != 1001 {
+		t.Errorf("the late session was closed by %v with %d, want the server with 1001", s.tr.ClosedBy, s.tr.CloseCode)
 	}
 }
