@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/rtmock/rtmock/conformance"
-	"github.com/rtmock/rtmock/conformance/refclient"
+	"github.com/rtmock/rtmock/internal/refclient"
 	"github.com/rtmock/rtmock/realtime"
 )
 

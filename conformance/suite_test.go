@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/rtmock/rtmock/conformance"
-	"github.com/rtmock/rtmock/conformance/refclient"
+	"github.com/rtmock/rtmock/internal/refclient"
 )
 
 var (

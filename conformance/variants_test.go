@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/rtmock/rtmock/conformance"
-	"github.com/rtmock/rtmock/conformance/refclient"
+	"github.com/rtmock/rtmock/internal/refclient"
 )
 
 // TestEveryRuleCatchesItsBug runs each deliberately broken variant of the

@@ -19,7 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rtmock/rtmock/conformance"
-	"github.com/rtmock/rtmock/conformance/refclient"
+	"github.com/rtmock/rtmock/internal/refclient"
 	"github.com/rtmock/rtmock/internal/view"
 	"github.com/rtmock/rtmock/realtime"
 )
