@@ -4,8 +4,8 @@ import (
 	"testing"
 
 	"github.com/rtmock/rtmock/conformance"
-	"github.com/rtmock/rtmock/internal/refclient"
 	"github.com/rtmock/rtmock/internal/leakcheck"
+	"github.com/rtmock/rtmock/internal/refclient"
 )
 
 // TestMain fails the run if a test leaves goroutines behind.

@@ -12,8 +12,8 @@ import (
 
 	"github.com/rtmock/rtmock/cassette"
 	"github.com/rtmock/rtmock/conformance"
-	"github.com/rtmock/rtmock/internal/refclient"
 	"github.com/rtmock/rtmock/faults"
+	"github.com/rtmock/rtmock/internal/refclient"
 	"github.com/rtmock/rtmock/internal/view"
 	"github.com/rtmock/rtmock/mockserver"
 	"github.com/rtmock/rtmock/realtime"
