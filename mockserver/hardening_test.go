@@ -35,7 +35,7 @@ func longReply(t *testing.T) *scenarios.Scenario {
 
 // TestSlowConsumerIsDroppedAndHoldsNothing: a client that stops reading
 // while the server streams used to pin up to 16 frames of 21 MiB each and
-// could never expire (issue 14, item 1). Now the server stops reading from
+// could never expire. Now the server stops reading from
 // it while its write is blocked, and the watchdog drops it after the write
 // timeout.
 func TestSlowConsumerIsDroppedAndHoldsNothing(t *testing.T) {
@@ -88,7 +88,7 @@ func TestSlowConsumerIsDroppedAndHoldsNothing(t *testing.T) {
 }
 
 // TestExpiryFiresWhileAWriteIsBlocked: with a blocked write the session
-// could never expire (issue 14, item 1: the socket was still open at 20 s
+// could never expire (the socket was still open at 20 s
 // with expire at 3 s).
 func TestExpiryFiresWhileAWriteIsBlocked(t *testing.T) {
 	t.Parallel()
@@ -111,7 +111,7 @@ func TestExpiryFiresWhileAWriteIsBlocked(t *testing.T) {
 }
 
 // TestIdleKeepAliveConnectionsAreClosed: after one GET /healthz and
-// silence, connections were held forever (issue 14, item 2).
+// silence, connections were held forever.
 func TestIdleKeepAliveConnectionsAreClosed(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t, &mockserver.Options{IdleTimeout: 200 * time.Millisecond})
@@ -135,7 +135,7 @@ func TestIdleKeepAliveConnectionsAreClosed(t *testing.T) {
 }
 
 // TestOversizedHeadersAreRefused: a 0.9 MB query was accepted and such a
-// session cost 1.6 MB idle (issue 14, item 2).
+// session cost 1.6 MB idle.
 func TestOversizedHeadersAreRefused(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t, nil)
@@ -165,7 +165,7 @@ func TestUpgradedSessionsOutliveTheHTTPTimeouts(t *testing.T) {
 }
 
 // TestInvalidUTF8ClosesWith1007: RFC 6455 §8.1 fails a connection whose
-// text frame is not UTF-8 (issue 14).
+// text frame is not UTF-8.
 func TestInvalidUTF8ClosesWith1007(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t, nil)
@@ -181,7 +181,7 @@ func TestInvalidUTF8ClosesWith1007(t *testing.T) {
 }
 
 // TestAppendOver15MiBIsRefused: the service takes at most 15 MiB of audio
-// per append (issue 14).
+// per append.
 func TestAppendOver15MiBIsRefused(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t, nil)
@@ -206,7 +206,7 @@ func truncate(b []byte) string {
 
 // TestLongConversationsStayBounded: chaining items by previous_item_id
 // scanned the conversation for each insert (80,000 items took 54 s) and
-// usage reported 50,000,078 input tokens (issue 14, item 3).
+// usage reported 50,000,078 input tokens.
 func TestLongConversationsStayBounded(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t, nil)
@@ -246,7 +246,7 @@ func TestLongConversationsStayBounded(t *testing.T) {
 }
 
 // TestAttackerSizedValuesAreNotLoggedWhole: -v logged a 1 MB type string
-// (issue 14).
+//.
 func TestAttackerSizedValuesAreNotLoggedWhole(t *testing.T) {
 	t.Parallel()
 	var logs lockedBuffer
