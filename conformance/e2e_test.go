@@ -38,7 +38,7 @@ func TestOpenAINodeClientFromTheCLI(t *testing.T) {
 	}
 	junit := filepath.Join(dir, "report.xml")
 	cmd := exec.Command(bin, "conformance", "--client", "node '"+script+"'",
-		"--scenario", "hello", "--scenario", "barge-in", "--json", "--junit", junit, "--out", filepath.Join(dir, "out"))
+		"--scenario", "hello", "--scenario", "barge-in", "--dialect", "both", "--json", "--junit", junit, "--out", filepath.Join(dir, "out"))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err = cmd.Run()
@@ -71,6 +71,10 @@ func TestOpenAINodeClientFromTheCLI(t *testing.T) {
 		}
 		want := map[string]string{"RT-DIALECT": "pass", "RT-CONFIG-FIRST": "pass", "RT-ACTIVE-RESPONSE": "pass", "RT-CLOSE-NORMAL": "pass", "RT-EVENT-TYPES": "pass"}
 		if run.Scenario == "barge-in" {
+			// The user speaks (the premise is a client that streams audio):
+			// server VAD starts the responses, and the agent, like most voice
+			// agents, never sends response.create.
+			delete(want, "RT-ACTIVE-RESPONSE")
 			want["RT-BARGEIN-TRUNCATE"], want["RT-TRUNCATE-PLAYED"], want["RT-TRUNCATE-VALUE"] = "pass", "pass", "pass"
 		}
 		for _, v := range run.Verdicts {

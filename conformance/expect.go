@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/rtmock/rtmock/cassette"
 	"reflect"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/rtmock/rtmock/cassette"
+	"github.com/rtmock/rtmock/mockserver"
 
 	"github.com/rtmock/rtmock/realtime"
 	"github.com/rtmock/rtmock/scenarios"
@@ -71,27 +73,11 @@ type window struct {
 
 func checkExpectation(x *scenarios.Expectation, s *Session) Result {
 	v := s.v()
-	after, until := x.AfterKind(), x.UntilKind()
-	opens := func(e *event) bool {
-		if e.dir != cassette.Server {
-			return false
-		}
-		if after != realtime.KindUnknown {
-			return v.kind(e) == after
-		}
-		return e.typ == x.After
-	}
-	var ws []window
-	if x.After == "" {
-		ws = append(ws, window{open: -1})
-	} else {
-		for _, e := range v.evs {
-			if opens(e) {
-				ws = append(ws, window{opener: e, open: e.i})
-			}
-		}
-	}
+	ws := openWindows(x, v)
 	if len(ws) == 0 {
+		if x.After == scenarios.AfterInterrupt {
+			return notApplicable("the simulated user never interrupted a reply")
+		}
 		return notApplicable("no %s opened a window", x.After)
 	}
 	if x.Within > 0 {
@@ -100,63 +86,107 @@ func checkExpectation(x *scenarios.Expectation, s *Session) Result {
 		}
 	}
 	for k := range ws {
-		w := &ws[k]
-		var openAt time.Duration
-		if w.opener != nil {
-			openAt = w.opener.at
-		}
-		w.close, w.closeAt = len(v.evs), s.End()
-		if x.Within > 0 && openAt+x.Within < w.closeAt {
-			w.closeAt = openAt + x.Within
-		}
-		for _, e := range v.evs[w.open+1:] {
-			if e.at > w.closeAt ||
-				x.Until != "" && e.dir == cassette.Server && (until != realtime.KindUnknown && v.kind(e) == until || e.typ == x.Until) ||
-				x.Before != "" && e.dir == cassette.Client && e.typ == x.Before {
-				w.close = e.i
-				break
-			}
-		}
+		closeWindow(x, v, s.End(), &ws[k])
 	}
 	var fs []Finding
 	for _, w := range ws {
-		var match *event
-		for _, e := range v.evs[w.open+1 : w.close] {
-			if e.dir == cassette.Client && e.typ == x.Client && matches(x.Match, e) {
-				match = e
-				break
-			}
-		}
-		where := "the session"
-		at := time.Duration(0)
-		if w.opener != nil {
-			where = fmt.Sprintf("the window opened by %s at %s", w.opener.typ, fmtT(w.opener.at))
-			at = w.opener.at
-		}
-		switch {
-		case x.Never && match != nil:
-			fs = append(fs, Finding{
-				At:      match.at,
-				Problem: fmt.Sprintf("%s at %s, inside %s", match.typ, fmtT(match.at), where),
-				Want:    "no " + describeExpectation(x)[len("never "):],
-				Frames:  quotes(w.opener, match),
-			})
-		case !x.Never && match == nil:
-			problem := fmt.Sprintf("no %s%s in %s (it closed at %s)", x.Client, matchText(x.Match), where, fmtT(w.closeAt))
-			if w.close < len(v.evs) && v.evs[w.close].at <= w.closeAt {
-				problem = fmt.Sprintf("no %s%s in %s before %s at %s", x.Client, matchText(x.Match), where, v.evs[w.close].typ, fmtT(v.evs[w.close].at))
-			}
-			var near *event
-			for _, e := range v.evs[w.open+1:] {
-				if e.dir == cassette.Client && e.typ == x.Client {
-					near = e // the nearest event of the type, for the report
-					break
-				}
-			}
-			fs = append(fs, Finding{At: at, Problem: problem, Want: describeExpectation(x) + matchText(x.Match), Frames: quotes(w.opener, near)})
+		if f, bad := judgeWindow(x, v, w); bad {
+			fs = append(fs, f)
 		}
 	}
 	return result(fs, "")
+}
+
+// openWindows returns the windows x opens in the session: one at connect
+// when After is empty, one at every server event of type After, or, for
+// After: interrupt, one at the speech_started of every simulated
+// interruption (the mock marks it with a note just before).
+func openWindows(x *scenarios.Expectation, v *view) []window {
+	if x.After == "" {
+		return []window{{open: -1}}
+	}
+	after := x.AfterKind()
+	var ws []window
+	interrupted := false
+	for _, e := range v.evs {
+		switch {
+		case e.f.Kind == cassette.KindFault && e.f.Reason == mockserver.InterruptNote:
+			interrupted = true
+		case e.dir != cassette.Server:
+		case x.After == scenarios.AfterInterrupt:
+			if interrupted && v.kind(e) == realtime.KindSpeechStarted {
+				ws = append(ws, window{opener: e, open: e.i})
+				interrupted = false
+			}
+		case after != realtime.KindUnknown && v.kind(e) == after, after == realtime.KindUnknown && e.typ == x.After:
+			ws = append(ws, window{opener: e, open: e.i})
+		}
+	}
+	return ws
+}
+
+// closeWindow finds where w closes: Within after it opened, at the next
+// server event of type Until, at the next client event of type Before, or
+// at the end of the session.
+func closeWindow(x *scenarios.Expectation, v *view, end time.Duration, w *window) {
+	until := x.UntilKind()
+	var openAt time.Duration
+	if w.opener != nil {
+		openAt = w.opener.at
+	}
+	w.close, w.closeAt = len(v.evs), end
+	if x.Within > 0 && openAt+x.Within < w.closeAt {
+		w.closeAt = openAt + x.Within
+	}
+	for _, e := range v.evs[w.open+1:] {
+		if e.at > w.closeAt ||
+			x.Until != "" && e.dir == cassette.Server && (until != realtime.KindUnknown && v.kind(e) == until || e.typ == x.Until) ||
+			x.Before != "" && e.dir == cassette.Client && e.typ == x.Before {
+			w.close = e.i
+			return
+		}
+	}
+}
+
+// judgeWindow judges one window: a Never expectation fails on a match in
+// it, a plain one on no match.
+func judgeWindow(x *scenarios.Expectation, v *view, w window) (Finding, bool) {
+	var match *event
+	for _, e := range v.evs[w.open+1 : w.close] {
+		if e.dir == cassette.Client && e.typ == x.Client && matches(x.Match, e) {
+			match = e
+			break
+		}
+	}
+	where := "the session"
+	at := time.Duration(0)
+	if w.opener != nil {
+		where = fmt.Sprintf("the window opened by %s at %s", w.opener.typ, fmtT(w.opener.at))
+		at = w.opener.at
+	}
+	switch {
+	case x.Never && match != nil:
+		return Finding{
+			At:      match.at,
+			Problem: fmt.Sprintf("%s at %s, inside %s", match.typ, fmtT(match.at), where),
+			Want:    "no " + describeExpectation(x)[len("never "):],
+			Frames:  quotes(w.opener, match),
+		}, true
+	case !x.Never && match == nil:
+		problem := fmt.Sprintf("no %s%s in %s (it closed at %s)", x.Client, matchText(x.Match), where, fmtT(w.closeAt))
+		if w.close < len(v.evs) && v.evs[w.close].at <= w.closeAt {
+			problem = fmt.Sprintf("no %s%s in %s before %s at %s", x.Client, matchText(x.Match), where, v.evs[w.close].typ, fmtT(v.evs[w.close].at))
+		}
+		var near *event
+		for _, e := range v.evs[w.open+1:] {
+			if e.dir == cassette.Client && e.typ == x.Client {
+				near = e // the nearest event of the type, for the report
+				break
+			}
+		}
+		return Finding{At: at, Problem: problem, Want: describeExpectation(x) + matchText(x.Match), Frames: quotes(w.opener, near)}, true
+	}
+	return Finding{}, false
 }
 
 // matches reports whether the event has every member the matchers want.

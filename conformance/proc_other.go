@@ -3,19 +3,15 @@
 package conformance
 
 import (
-	"os"
 	"os/exec"
 )
 
 func newProcessGroup(*exec.Cmd) {}
 
-// signalGroup interrupts or kills the client's shell; without process
-// groups the client itself only sees its stdin close.
-func signalGroup(cmd *exec.Cmd, kill bool) {
-	if cmd.Process == nil {
-		return
-	}
-	if kill || cmd.Process.Signal(os.Interrupt) != nil {
+// terminateGroup kills the client's shell: without process groups and
+// SIGTERM, the client itself sees its stdin close and the server's close.
+func terminateGroup(cmd *exec.Cmd, _ bool) {
+	if cmd.Process != nil {
 		cmd.Process.Kill()
 	}
 }

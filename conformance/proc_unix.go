@@ -14,13 +14,13 @@ func newProcessGroup(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 }
 
-// signalGroup sends SIGINT (hang up) or SIGKILL to the client's process
-// group.
-func signalGroup(cmd *exec.Cmd, kill bool) {
+// terminateGroup sends SIGTERM (kill false) or SIGKILL to the client's
+// process group.
+func terminateGroup(cmd *exec.Cmd, kill bool) {
 	if cmd.Process == nil {
 		return
 	}
-	sig := syscall.SIGINT
+	sig := syscall.SIGTERM
 	if kill {
 		sig = syscall.SIGKILL
 	}

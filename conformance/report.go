@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
-	"github.com/rtmock/rtmock/cassette"
 	"io"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/rtmock/rtmock/cassette"
 
 	"github.com/rtmock/rtmock/realtime"
 	"github.com/rtmock/rtmock/scenarios"
@@ -19,6 +21,8 @@ type Report struct {
 	Started  time.Time
 	Duration time.Duration
 	Runs     []*RunResult
+	// Verbose makes WriteText list every rule of passing runs too.
+	Verbose bool
 }
 
 // RunResult is one scenario in one dialect.
@@ -36,6 +40,11 @@ type RunResult struct {
 	Stdout       string
 	Stderr       string
 	Transcripts  []string // files the sessions were written to (failing runs, with Options.OutDir)
+	// Profile is what the client showed of itself in the run's sessions.
+	Profile Profile
+	// NotApplicable, when not "", says why the scenario does not apply to
+	// this client (its premise, or its dialect); nothing else was judged.
+	NotApplicable string
 
 	scenario *scenarios.Scenario
 }
@@ -45,6 +54,9 @@ type RunResult struct {
 func (r *RunResult) Failed() bool {
 	if len(r.Problems) > 0 {
 		return true
+	}
+	if r.NotApplicable != "" {
+		return false
 	}
 	for _, v := range r.Verdicts {
 		if v.Failed() {
@@ -100,42 +112,85 @@ func (r *Report) counts() (failedRuns, failures, warnings int) {
 	return
 }
 
-// WriteText writes the human-readable report: one line per rule per run,
-// the frames of every failure quoted with their times, and a summary.
-func (r *Report) WriteText(w io.Writer) error {
-	ew := &errWriter{w: w}
-	fmt.Fprintf(ew, "rtmock conformance: %s\n", r.Client)
+// Summary is the report's closing line: "N passed, M failed, K not
+// applicable", with the rule failures and warnings.
+func (r *Report) Summary() string {
+	failedRuns, failures, warnings := r.counts()
+	na := 0
 	for _, run := range r.Runs {
-		status := "PASS"
-		if run.Failed() {
-			status = "FAIL"
-		}
-		busy := ""
-		if run.Jitter >= 100*time.Millisecond {
-			busy = fmt.Sprintf(", timers up to %s late", run.Jitter.Round(time.Millisecond))
-		}
-		fmt.Fprintf(ew, "\n%s %s (%s, %d session%s, client %s%s)\n", status, run.Name(), run.Duration.Round(time.Millisecond), len(run.Sessions), plural(run.Sessions), run.Exit, busy)
-		for _, p := range run.Problems {
-			fmt.Fprintf(ew, "  problem: %s\n", p)
-		}
-		for _, v := range append(run.Verdicts[:len(run.Verdicts):len(run.Verdicts)], run.Expectations...) {
-			writeVerdict(ew, v)
-		}
-		for _, t := range run.Transcripts {
-			fmt.Fprintf(ew, "  transcript: %s\n", t)
-		}
-		if run.Failed() && run.Stderr != "" {
-			fmt.Fprintf(ew, "  client stderr:\n%s", indent(strings.TrimRight(run.Stderr, "\n"), "    "))
+		if run.NotApplicable != "" && !run.Failed() {
+			na++
 		}
 	}
-	failedRuns, failures, warnings := r.counts()
 	verdict := "PASS"
 	if failedRuns > 0 {
 		verdict = "FAIL"
 	}
-	fmt.Fprintf(ew, "\n%s: %d of %d runs failed, %d rule failures, %d warnings, in %s\n",
-		verdict, failedRuns, len(r.Runs), failures, warnings, r.Duration.Round(time.Millisecond))
+	return fmt.Sprintf("%s: %d passed, %d failed, %d not applicable (%d rule failures, %d warnings) in %s",
+		verdict, len(r.Runs)-failedRuns-na, failedRuns, na, failures, warnings, r.Duration.Round(time.Millisecond))
+}
+
+// ordered lists the runs failures first, then passes, then the runs that
+// did not apply, each group in suite order.
+func (r *Report) ordered() []*RunResult {
+	rank := func(run *RunResult) int {
+		switch {
+		case run.Failed():
+			return 0
+		case run.NotApplicable != "":
+			return 2
+		}
+		return 1
+	}
+	out := slices.Clone(r.Runs)
+	slices.SortStableFunc(out, func(a, b *RunResult) int { return rank(a) - rank(b) })
+	return out
+}
+
+// WriteText writes the human-readable report: failing runs first, with
+// every rule and the frames of every failure quoted with their times; a
+// line for each passing run (every rule with Verbose) and each run that
+// did not apply, with the reason; and the summary.
+func (r *Report) WriteText(w io.Writer) error {
+	ew := &errWriter{w: w}
+	fmt.Fprintf(ew, "rtmock conformance: %s\n", r.Client)
+	for _, run := range r.ordered() {
+		r.writeRun(ew, run)
+	}
+	fmt.Fprintf(ew, "\n%s\n", r.Summary())
 	return ew.err
+}
+
+func (r *Report) writeRun(w io.Writer, run *RunResult) {
+	if run.NotApplicable != "" && !run.Failed() {
+		fmt.Fprintf(w, "N/A  %s: %s\n", run.Name(), run.NotApplicable)
+		return
+	}
+	status := "PASS"
+	if run.Failed() {
+		status = "FAIL"
+	}
+	busy := ""
+	if run.Jitter >= 100*time.Millisecond {
+		busy = fmt.Sprintf(", timers up to %s late", run.Jitter.Round(time.Millisecond))
+	}
+	fmt.Fprintf(w, "%s %s (%s, %d session%s, client %s%s)\n", status, run.Name(), run.Duration.Round(time.Millisecond), len(run.Sessions), plural(run.Sessions), run.Exit, busy)
+	if !run.Failed() && !r.Verbose {
+		return
+	}
+	for _, p := range run.Problems {
+		fmt.Fprintf(w, "  problem: %s\n", p)
+	}
+	for _, v := range append(run.Verdicts[:len(run.Verdicts):len(run.Verdicts)], run.Expectations...) {
+		writeVerdict(w, v)
+	}
+	for _, t := range run.Transcripts {
+		fmt.Fprintf(w, "  transcript: %s\n", t)
+	}
+	if run.Failed() && run.Stderr != "" {
+		fmt.Fprintf(w, "  client stderr:\n%s", indent(strings.TrimRight(run.Stderr, "\n"), "    "))
+	}
+	fmt.Fprintln(w)
 }
 
 func writeVerdict(w io.Writer, v Verdict) {
@@ -201,20 +256,22 @@ type (
 		Runs       []jsonRun `json:"runs"`
 	}
 	jsonRun struct {
-		Scenario     string        `json:"scenario"`
-		Dialect      string        `json:"dialect"`
-		Passed       bool          `json:"passed"`
-		DurationMs   int64         `json:"duration_ms"`
-		Sessions     int           `json:"sessions"`
-		HungUp       bool          `json:"hung_up"`
-		JitterMs     int64         `json:"jitter_ms"`
-		Exit         string        `json:"exit"`
-		Problems     []string      `json:"problems,omitempty"`
-		Verdicts     []jsonVerdict `json:"verdicts"`
-		Expectations []jsonVerdict `json:"expectations,omitempty"`
-		Transcripts  []string      `json:"transcripts,omitempty"`
-		Stdout       string        `json:"stdout,omitempty"`
-		Stderr       string        `json:"stderr,omitempty"`
+		Scenario      string        `json:"scenario"`
+		Dialect       string        `json:"dialect"`
+		Passed        bool          `json:"passed"`
+		DurationMs    int64         `json:"duration_ms"`
+		Sessions      int           `json:"sessions"`
+		HungUp        bool          `json:"hung_up"`
+		JitterMs      int64         `json:"jitter_ms"`
+		Exit          string        `json:"exit"`
+		Problems      []string      `json:"problems,omitempty"`
+		NotApplicable string        `json:"not_applicable,omitempty"`
+		Profile       string        `json:"profile,omitempty"`
+		Verdicts      []jsonVerdict `json:"verdicts"`
+		Expectations  []jsonVerdict `json:"expectations,omitempty"`
+		Transcripts   []string      `json:"transcripts,omitempty"`
+		Stdout        string        `json:"stdout,omitempty"`
+		Stderr        string        `json:"stderr,omitempty"`
 	}
 	jsonVerdict struct {
 		Rule     string        `json:"rule"`
@@ -262,7 +319,8 @@ func (r *Report) WriteJSON(w io.Writer) error {
 		jr.Runs = append(jr.Runs, jsonRun{
 			Scenario: run.Scenario, Dialect: string(run.Dialect), Passed: !run.Failed(),
 			DurationMs: run.Duration.Milliseconds(), Sessions: len(run.Sessions), HungUp: run.HungUp, JitterMs: run.Jitter.Milliseconds(), Exit: run.Exit,
-			Problems: run.Problems, Verdicts: jsonVerdicts(run.Verdicts), Expectations: jsonVerdicts(run.Expectations),
+			Problems: run.Problems, NotApplicable: run.NotApplicable, Profile: profileText(run),
+			Verdicts: jsonVerdicts(run.Verdicts), Expectations: jsonVerdicts(run.Expectations),
 			Transcripts: run.Transcripts, Stdout: run.Stdout, Stderr: run.Stderr,
 		})
 	}
@@ -270,6 +328,13 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(jr)
+}
+
+func profileText(run *RunResult) string {
+	if len(run.Sessions) == 0 {
+		return ""
+	}
+	return run.Profile.String()
 }
 
 // The JUnit XML shape that CI systems read.
@@ -331,6 +396,10 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 			s.Cases = append(s.Cases, junitCase{Name: "run", Classname: class, Time: seconds(run.Duration),
 				Failure: &junitMessage{Message: run.Problems[0], Type: "problem", Text: strings.Join(run.Problems, "\n")}})
 			s.Failures++
+		} else if run.NotApplicable != "" {
+			s.Cases = append(s.Cases, junitCase{Name: "run", Classname: class, Time: seconds(run.Duration),
+				Skipped: &junitMessage{Message: "not applicable: " + run.NotApplicable}})
+			s.Skipped++
 		}
 		for _, v := range append(run.Verdicts[:len(run.Verdicts):len(run.Verdicts)], run.Expectations...) {
 			c := junitCase{Name: v.Rule, Classname: class, Time: "0"}

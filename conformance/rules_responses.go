@@ -114,6 +114,9 @@ func checkCancelHandling(s *Session) Result {
 			continue
 		}
 		triggers++
+		if v.kind(e) == realtime.KindResponseDone && oneShot(v) {
+			return notApplicable("a one-shot client: it asked for one response and ended the call after it, whatever its status")
+		}
 		if d, ok := quitAfter(s, v, e.i); ok {
 			fs = append(fs, Finding{
 				At:      s.Close.At,
@@ -127,6 +130,25 @@ func checkCancelHandling(s *Session) Result {
 		return notApplicable("no cancelled or incomplete response and no %s error", codeCancelNotActive)
 	}
 	return result(fs, "")
+}
+
+// oneShot reports whether the client asked for exactly one response and
+// never spoke: a program that asks once and ends on response.done ends
+// there whatever the status, which is no mishandling of the status.
+func oneShot(v *view) bool {
+	creates := 0
+	for _, e := range v.evs {
+		if e.dir != cassette.Client {
+			continue
+		}
+		switch e.typ {
+		case realtime.ClientResponseCreate:
+			creates++
+		case realtime.ClientInputAppend:
+			return false
+		}
+	}
+	return creates == 1
 }
 
 // fatalError reports whether the server closed the session right after

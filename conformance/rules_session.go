@@ -414,6 +414,8 @@ func checkSessionEnd(s *Session) Result {
 		return notApplicable("a recorded session: what the client did after the server's close is not in it")
 	case s.Run.TornDown:
 		return notApplicable("the session lasted until the runner shut the server down")
+	case s.Run.CallEnded:
+		return notApplicable("the runner ended the call")
 	}
 	if r, ok := timingUnreliable(s, lim.Grace); ok {
 		return r

@@ -3,10 +3,12 @@ package conformance_test
 import (
 	"encoding/base64"
 	"fmt"
-	"github.com/rtmock/rtmock/cassette"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rtmock/rtmock/cassette"
+	"github.com/rtmock/rtmock/mockserver"
 
 	"github.com/rtmock/rtmock/conformance"
 	"github.com/rtmock/rtmock/realtime"
@@ -23,6 +25,10 @@ type at struct {
 func srv(ms float64, ev string) at { return at{ms, cassette.Server, ev} }
 func cli(ms float64, ev string) at { return at{ms, cassette.Client, ev} }
 
+// interruptAt is the mock's note that the simulated user talks over the
+// reply, as it precedes the speech_started it sends.
+func interruptAt(ms float64) at { return at{ms: ms, ev: mockserver.InterruptNote} }
+
 // record makes a session of dialect d closed by the client with 1000 at
 // the end, unless the frames say otherwise.
 func record(d realtime.Dialect, frames ...at) *conformance.Session {
@@ -34,6 +40,10 @@ func record(d realtime.Dialect, frames ...at) *conformance.Session {
 		if i := strings.Index(f.ev, `"type":"`); i >= 0 {
 			typ = f.ev[i+8:]
 			typ = typ[:strings.IndexByte(typ, '"')]
+		}
+		if f.dir == "" {
+			s.Frames = append(s.Frames, cassette.Frame{T: t, Dir: cassette.Server, Kind: cassette.KindFault, Reason: f.ev})
+			continue
 		}
 		s.Frames = append(s.Frames, cassette.Frame{T: t, Dir: f.dir, Kind: cassette.KindText, Type: typ, Data: []byte(f.ev)})
 		last = t
@@ -70,7 +80,7 @@ func appendMs(ms int) string {
 // interrupted is a preview session in which the user talks 300 ms into a
 // 2 s reply that is still streaming, followed by the client's frames.
 func interrupted(client ...at) *conformance.Session {
-	fs := []at{srv(0, created), cli(10, respCreate), srv(200, respMade), srv(300, delta(2000)), srv(600, speech)}
+	fs := []at{srv(0, created), cli(10, respCreate), srv(200, respMade), srv(300, delta(2000)), interruptAt(600), srv(600, speech)}
 	return record(realtime.Preview, append(fs, client...)...)
 }
 

@@ -37,11 +37,16 @@ const (
 	EnvBaseURL        = "OPENAI_BASE_URL"              // the mock's base URL + "/v1"
 	EnvAPIVersion     = "OPENAI_API_VERSION"           // the Azure api-version of the preview endpoint
 	EnvScenario       = "RTMOCK_SCENARIO"              // the scenario's name
-	EnvDialect        = "RTMOCK_DIALECT"               // preview or ga: the endpoint to connect to
+	EnvDialect        = "RTMOCK_DIALECT"               // preview or ga: the endpoint to connect to, when a dialect is forced (not set with DialectAuto)
 	EnvInputWAV       = "RTMOCK_INPUT_WAV"             // user speech to stream (24 kHz mono PCM16 WAV), when the scenario needs it
 	EnvInputFormat    = "RTMOCK_INPUT_FORMAT"          // the format to send that speech in: pcm16, g711_ulaw or g711_alaw
 	EnvInputText      = "RTMOCK_INPUT_TEXT"            // what the user types, when the scenario takes text
 )
+
+// DialectAuto, in Options.Dialects, runs each scenario once and judges
+// the run in the dialect the client chose by the endpoint it connected to.
+// It is the default: every SDK speaks one dialect, chosen by its URL.
+const DialectAuto realtime.Dialect = "auto"
 
 // Values of the environment.
 const (
@@ -89,8 +94,8 @@ func (e Env) Get(key string) string {
 }
 
 // URL returns the WebSocket URL of the Azure endpoint of the env's
-// dialect: /openai/realtime?api-version=…&deployment=… for preview,
-// /openai/v1/realtime?model=… for GA.
+// dialect: /openai/realtime?api-version=…&deployment=… for preview (and
+// with DialectAuto), /openai/v1/realtime?model=… for GA.
 func (e Env) URL() string {
 	base := "ws" + strings.TrimPrefix(e.Endpoint, "http")
 	if e.Dialect == realtime.GA {
@@ -105,8 +110,10 @@ type Options struct {
 	// Command is the client as a shell command, run with sh -c once per
 	// scenario and dialect, in its own process group, with the runner's
 	// environment plus Env and the variables of [Env]. The runner hangs up
-	// by closing its stdin and sending SIGINT to the group; a client then
-	// closes its session with 1000 and exits. It is killed 5 s later.
+	// as the far end of a call would: it closes the client's stdin, waits
+	// Limits.Grace for the client to end the call, then closes the
+	// sessions still open with 1000 ("the call is over"). A client still
+	// running 5 s later gets SIGTERM, and SIGKILL 2 s after that.
 	Command string
 	// Func is the client as a Go function, used when Command is empty.
 	Func Func
@@ -117,7 +124,10 @@ type Options struct {
 	// every built-in scenario.
 	Scenarios []string
 	// Dialects each scenario runs in (a scenario may serve fewer). Default:
-	// preview and GA.
+	// DialectAuto, one run judged in the dialect the client connects with.
+	// Preview or GA force a dialect: the client is told it in
+	// RTMOCK_DIALECT, and RT-DIALECT fails a client that connects to the
+	// other endpoint.
 	Dialects []realtime.Dialect
 
 	// Rules judge the sessions. Default: Rules().
@@ -141,6 +151,9 @@ type Options struct {
 	Env []string
 	// Seed fixes the mock's ids and noise. Default 1.
 	Seed int64
+	// Progress, when set, is called as each run finishes, from the run's
+	// goroutine (calls do not overlap): done of total runs are over.
+	Progress func(run *RunResult, done, total int)
 }
 
 func (o *Options) withDefaults() (Options, error) {
@@ -158,11 +171,11 @@ func (o *Options) withDefaults() (Options, error) {
 		}
 	}
 	if len(c.Dialects) == 0 {
-		c.Dialects = []realtime.Dialect{realtime.Preview, realtime.GA}
+		c.Dialects = []realtime.Dialect{DialectAuto}
 	}
 	for _, d := range c.Dialects {
-		if !d.Valid() {
-			return c, fmt.Errorf("conformance: unknown dialect %q (want preview or ga)", d)
+		if !d.Valid() && d != DialectAuto {
+			return c, fmt.Errorf("conformance: unknown dialect %q (want auto, preview or ga)", d)
 		}
 	}
 	if c.Rules == nil {
@@ -222,7 +235,7 @@ func Run(ctx context.Context, opts *Options) (*Report, error) {
 			}
 		}
 		for _, d := range o.Dialects {
-			if sc.Serves(d) {
+			if d == DialectAuto || sc.Serves(d) {
 				jobs = append(jobs, job{c: c, dialect: d, input: in})
 			}
 		}
@@ -235,6 +248,8 @@ func Run(ctx context.Context, opts *Options) (*Report, error) {
 	errs := make([]error, len(jobs))
 	sem := make(chan struct{}, o.Parallel)
 	var wg sync.WaitGroup
+	var progress sync.Mutex
+	done := 0
 	for i, j := range jobs {
 		wg.Add(1)
 		go func() {
@@ -242,6 +257,12 @@ func Run(ctx context.Context, opts *Options) (*Report, error) {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			rep.Runs[i], errs[i] = runOne(ctx, &o, j, g)
+			if o.Progress != nil && rep.Runs[i] != nil {
+				progress.Lock()
+				done++
+				o.Progress(rep.Runs[i], done, len(jobs))
+				progress.Unlock()
+			}
 		}()
 	}
 	wg.Wait()
@@ -286,7 +307,9 @@ func (j job) env(endpoint string) Env {
 		EnvBaseURL + "=" + endpoint + "/v1",
 		EnvAPIVersion + "=" + APIVersion,
 		EnvScenario + "=" + j.c.sc.Name,
-		EnvDialect + "=" + string(j.dialect),
+	}
+	if j.dialect != DialectAuto {
+		e.Vars = append(e.Vars, EnvDialect+"="+string(j.dialect))
 	}
 	if j.input != nil {
 		e.InputWAV, e.InputFormat = j.input.Path, j.input.Format
@@ -331,18 +354,12 @@ func runOne(ctx context.Context, o *Options, j job, g *gauge) (*RunResult, error
 	if timedOut {
 		res.Problems = append(res.Problems, fmt.Sprintf("the run reached the %s timeout", o.Timeout))
 	}
+	var endedByServer time.Time
 	if hungUp {
 		res.HungUp = true
-		select {
-		case <-cl.done:
-		case <-time.After(exitWait):
-			if cl.kill != nil {
-				cl.kill()
-				<-cl.done
-				res.Problems = append(res.Problems, fmt.Sprintf("the client did not exit within %s of the hang-up and was killed", exitWait))
-			} else {
-				res.Problems = append(res.Problems, fmt.Sprintf("the client did not return within %s of the hang-up", exitWait))
-			}
+		endedByServer = endCall(cl, h, live, o.Limits.Grace)
+		if p := awaitExit(cl); p != "" {
+			res.Problems = append(res.Problems, p)
 		}
 	}
 	ended, endedAt := cl.ended()
@@ -387,6 +404,7 @@ func runOne(ctx context.Context, o *Options, j job, g *gauge) (*RunResult, error
 			f.Next, f.NextAt = true, rel(trs[i+1].Started)
 		}
 		f.TornDown = tr.ClosedBy == cassette.Server && tr.CloseCode == 1001 && !tr.Ended.Before(teardown)
+		f.CallEnded = !endedByServer.IsZero() && tr.ClosedBy == cassette.Server && tr.CloseCode == 1000 && !tr.Ended.Before(endedByServer)
 		f.Jitter = res.Jitter
 		s.Run = f
 		res.Sessions = append(res.Sessions, s)
@@ -398,9 +416,30 @@ func runOne(ctx context.Context, o *Options, j job, g *gauge) (*RunResult, error
 		}
 		res.Problems = append(res.Problems, p)
 	}
-	res.Verdicts = Check(o.Rules, res.Sessions...)
-	res.Expectations = Expectations(j.c.sc, res.Sessions...)
+	judgeRun(res, o.Rules, j)
 	return res, nil
+}
+
+// judgeRun judges a run's sessions, unless the scenario does not apply to
+// the client: another dialect than the scenario serves (with DialectAuto),
+// or a premise the client's profile does not meet.
+func judgeRun(res *RunResult, rules []*Rule, j job) {
+	res.Profile = ProfileOf(res.Sessions...)
+	if j.dialect == DialectAuto && len(res.Sessions) > 0 {
+		res.Dialect = res.Sessions[0].Dialect
+		if res.Dialect.Valid() && !j.c.sc.Serves(res.Dialect) {
+			res.NotApplicable = fmt.Sprintf("the scenario is for %s sessions; the client connected to the %s endpoint", strings.Join(j.c.sc.Dialects, " and "), res.Dialect)
+			return
+		}
+	}
+	if len(res.Sessions) > 0 {
+		if why := res.Profile.Unmet(j.c.sc); why != "" {
+			res.NotApplicable = why
+			return
+		}
+	}
+	res.Verdicts = Check(rules, res.Sessions...)
+	res.Expectations = Expectations(j.c.sc, res.Sessions...)
 }
 
 // watch waits until the client ends or the call is over, and hangs up in
@@ -438,6 +477,53 @@ func watch(ctx context.Context, live *liveRun, cl *client, p hangUpPolicy, timeo
 	return true, at, timedOut
 }
 
+// endCall ends a call the runner hung up on (stdin closed, or the Go
+// client's context cancelled): it waits up to grace for the client to end
+// or to close its sessions, then closes the sessions still open with 1000,
+// as the service ends a call. It returns when it closed them, or the zero
+// time when the client ended the call itself.
+func endCall(cl *client, h *mockserver.Handler, live *liveRun, grace time.Duration) time.Time {
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	for live.open() {
+		select {
+		case <-cl.done:
+			return time.Time{}
+		case <-live.changed:
+			continue
+		case <-t.C:
+		}
+		at := time.Now()
+		for _, s := range h.Sessions() {
+			h.CloseSession(s.ID, 1000, "the call is over")
+		}
+		return at
+	}
+	return time.Time{}
+}
+
+// awaitExit waits for the client to end after the call: SIGTERM after
+// exitWait, SIGKILL 2 s later. It says what went wrong, or "".
+func awaitExit(cl *client) string {
+	select {
+	case <-cl.done:
+		return ""
+	case <-time.After(exitWait):
+	}
+	if cl.terminate == nil {
+		return fmt.Sprintf("the client did not return within %s of the hang-up", exitWait)
+	}
+	cl.terminate(false)
+	select {
+	case <-cl.done:
+		return fmt.Sprintf("the client did not exit within %s of the end of the call; SIGTERM ended it", exitWait)
+	case <-time.After(2 * time.Second):
+	}
+	cl.terminate(true)
+	<-cl.done
+	return fmt.Sprintf("the client did not exit within %s of the end of the call, nor on SIGTERM, and was killed", exitWait)
+}
+
 // waitClosed waits up to d for every session of the run to close.
 func waitClosed(live *liveRun, d time.Duration) {
 	t := time.NewTimer(d)
@@ -455,7 +541,7 @@ func waitClosed(live *liveRun, d time.Duration) {
 type client struct {
 	done           chan struct{}
 	hangUp         func()
-	kill           func() // nil for Go clients, which cannot be killed
+	terminate      func(kill bool) // SIGTERM, or SIGKILL; nil for Go clients, which cannot be killed
 	stdout, stderr *capBuffer
 
 	mu      sync.Mutex
@@ -515,13 +601,8 @@ func startClient(ctx context.Context, o *Options, env Env) (*client, error) {
 		return nil, fmt.Errorf("start the client: %w", err)
 	}
 	var once sync.Once
-	c.hangUp = func() {
-		once.Do(func() {
-			stdin.Close()
-			signalGroup(cmd, false)
-		})
-	}
-	c.kill = func() { signalGroup(cmd, true) }
+	c.hangUp = func() { once.Do(func() { stdin.Close() }) }
+	c.terminate = func(kill bool) { terminateGroup(cmd, kill) }
 	go func() {
 		err := cmd.Wait()
 		msg := "exit status 0"

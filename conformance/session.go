@@ -59,8 +59,8 @@ type RunFacts struct {
 	// Input is the user speech the client was given to stream, nil when
 	// it was given text.
 	Input *Input
-	// HungUp is set when the runner ended the call (SIGINT, or the Go
-	// client's context cancelled) at HungUpAt.
+	// HungUp is set when the runner hung up (closed the client's stdin, or
+	// cancelled the Go client's context) at HungUpAt.
 	HungUp   bool
 	HungUpAt time.Duration
 	// Ended is set when the client process or function returned at EndedAt.
@@ -69,6 +69,9 @@ type RunFacts struct {
 	// Next is set when the client opened another session at NextAt.
 	Next   bool
 	NextAt time.Duration
+	// CallEnded is set when the runner ended the call by closing the
+	// session with 1000 after the hang-up's grace period.
+	CallEnded bool
 	// TornDown is set when the session was still open when the runner shut
 	// the server down, which closes it with 1001 on the server's side.
 	TornDown bool

@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"slices"
 	"time"
 
 	"github.com/rtmock/rtmock/audio"
@@ -80,6 +81,9 @@ func newCase(sc *scenarios.Scenario, lim Limits) suiteCase {
 			}
 		}
 	}
-	c.speech = speechTurns && c.policy.interrupts == 0
+	// A client speaks when the scenario's turns are spoken, or when its
+	// premise is a client that streams audio (a voice agent interrupted by
+	// the simulated user); otherwise it types.
+	c.speech = speechTurns && c.policy.interrupts == 0 || slices.Contains(sc.Premise, scenarios.PremiseAudioInput)
 	return c
 }

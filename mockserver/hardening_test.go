@@ -246,7 +246,7 @@ func TestLongConversationsStayBounded(t *testing.T) {
 }
 
 // TestAttackerSizedValuesAreNotLoggedWhole: -v logged a 1 MB type string
-//.
+// .
 func TestAttackerSizedValuesAreNotLoggedWhole(t *testing.T) {
 	t.Parallel()
 	var logs lockedBuffer

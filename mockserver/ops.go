@@ -81,6 +81,24 @@ func (h *Handler) InjectFault(id string, f faults.Fault) error {
 	return nil
 }
 
+// CloseSession closes the live session id (its sess_… id or its number)
+// with a close frame of code and reason, as the service ends a call: 1000
+// when the call is over, 1011 for an internal error. The session's close
+// handshake then runs as for any server close.
+func (h *Handler) CloseSession(id string, code int, reason string) error {
+	s := h.session(id)
+	if s == nil {
+		return ErrNoSession
+	}
+	s.lock()
+	defer s.unlock()
+	if s.closed {
+		return ErrNoSession
+	}
+	s.closeWith(code, reason)
+	return nil
+}
+
 // Drain stops taking sessions (new ones get 503, /readyz says so), waits
 // for the live ones to end on their own until ctx is done, then closes
 // those left with 1001 (going away), as Close does.

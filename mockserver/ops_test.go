@@ -150,3 +150,24 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func TestCloseSession(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, nil)
+	h := srv.Handler()
+	c := dial(t, srv, dialects[0])
+	id := c.next().str("session.id")
+	if err := h.CloseSession("sess_nope", 1000, ""); !errors.Is(err, mockserver.ErrNoSession) {
+		t.Errorf("CloseSession of an unknown id: %v, want ErrNoSession", err)
+	}
+	if err := h.CloseSession(id, 1000, "the call is over"); err != nil {
+		t.Fatal(err)
+	}
+	ce := c.CloseError()
+	if ce.Code != websocket.StatusNormalClosure || ce.Reason != "the call is over" {
+		t.Errorf("closed with %v, want 1000 \"the call is over\"", ce)
+	}
+	if err := h.CloseSession(id, 1000, ""); !errors.Is(err, mockserver.ErrNoSession) {
+		t.Errorf("CloseSession of a closed session: %v, want ErrNoSession", err)
+	}
+}

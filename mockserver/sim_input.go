@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/rtmock/rtmock/audio"
+	"github.com/rtmock/rtmock/cassette"
 	"github.com/rtmock/rtmock/realtime"
 	"github.com/rtmock/rtmock/scenarios"
 )
@@ -204,6 +205,11 @@ func (m *sim) onClear(*realtime.ClientEvent) *realtime.Error {
 	return nil
 }
 
+// InterruptNote is the reason of the fault-kind frame that marks, in
+// transcripts and to observers, where the simulated user starts to
+// talk over a reply.
+const InterruptNote = "interrupt: the simulated user talks over the reply"
+
 // scheduleInterrupt makes the simulated user talk over r once the client
 // has played in.AfterPlayed of its audio (playback assumed to start at the
 // first delta and run in real time).
@@ -213,6 +219,9 @@ func (m *sim) scheduleInterrupt(r *response, in *scenarios.Interrupt) {
 			return // no VAD, so nobody would notice the user
 		}
 		start := m.timelineMs()
+		// Marked so that a judge tells this speech_started from one the
+		// client's own audio causes (scenarios.AfterInterrupt).
+		m.note(cassette.Server, InterruptNote)
 		m.speechStarted(start)
 		speech := in.Speech
 		if speech <= 0 {

@@ -150,6 +150,13 @@ var scenarioBinding = &binding{make: newOf[Scenario](), keys: map[string]setter{
 		}
 		sc.Dialects = append(sc.Dialects, dl)
 	}),
+	"premise": setChecked(func(s slot, sc *Scenario, tr string) {
+		if slices.Contains(sc.Premise, tr) {
+			s.errorf("", "premise %q listed twice", tr)
+			return
+		}
+		sc.Premise = append(sc.Premise, tr)
+	}),
 	"session":       set(func(sc *Scenario, s *Session) { sc.Session = s }),
 	"expires_after": set(func(sc *Scenario, d time.Duration) { sc.ExpiresAfter = d }),
 	"seed":          set(func(sc *Scenario, i int64) { sc.Seed = i }),

@@ -21,6 +21,9 @@ func Marshal(sc *Scenario) ([]byte, error) {
 	if len(sc.Dialects) > 0 {
 		m.add("dialects", flowSeq(sc.Dialects))
 	}
+	if len(sc.Premise) > 0 {
+		m.add("premise", flowSeq(sc.Premise))
+	}
 	if sc.Session != nil {
 		m.add("session", sessionNode(sc.Session))
 	}

@@ -17,6 +17,9 @@ type Scenario struct {
 	Source string
 	// Dialects the scenario is meant for ("preview", "ga"); empty means both.
 	Dialects []string
+	// Premise lists what the client must do for the scenario to apply to
+	// it (Premise* traits); empty means every client.
+	Premise []string
 	// Session overrides the server's default session configuration at
 	// connect, before session.created is sent.
 	Session *Session
@@ -101,6 +104,23 @@ const (
 	OnUserSpeech     Trigger = "user_speech"     // server VAD committed a user turn and auto-responds
 	OnItemCreate     Trigger = "item.create"     // the client created a conversation item (the turn answers the next response)
 	OnCommit         Trigger = "commit"          // the client committed the input buffer (the turn answers the next response)
+	OnResponse       Trigger = "response"        // any response: after response.create or a voice turn
+)
+
+// AfterInterrupt, as an expectation's After, opens a window where the
+// simulated user talks over a reply (a turn's Interrupt), at the
+// speech_started that interruption sends.
+const AfterInterrupt = "interrupt"
+
+// Traits a scenario's Premise may require of the client, as seen in its
+// session.
+const (
+	PremiseAudioInput     = "audio_input"     // it streams audio (input_audio_buffer.append)
+	PremiseTextInput      = "text_input"      // it creates text items
+	PremiseResponseCreate = "response_create" // it sends response.create
+	PremiseTools          = "tools"           // it declares tools
+	PremiseServerVAD      = "server_vad"      // turn detection stays on
+	PremiseManualTurns    = "manual_turns"    // turn detection is off
 )
 
 // Turn is one exchange. Each trigger takes the first unused turn whose When

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/rtmock/rtmock/faults"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rtmock/rtmock/faults"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -121,12 +123,12 @@ func TestBuiltinSemantics(t *testing.T) {
 		t.Errorf("barge-in: turn %+v", barge.Turns[0])
 	}
 	e := barge.Expect[0]
-	if e.Client != realtime.ClientItemTruncate || e.After != "input_audio_buffer.speech_started" || e.Within != 500*time.Millisecond ||
+	if e.Client != realtime.ClientItemTruncate || e.After != AfterInterrupt || e.Within != 500*time.Millisecond ||
 		e.Match["content_index"].Equals != 0.0 || *e.Match["audio_end_ms"].Between != [2]float64{1000, 1400} {
 		t.Errorf("barge-in: expectation %+v", e)
 	}
-	if e.AfterKind() != realtime.KindSpeechStarted {
-		t.Errorf("barge-in: AfterKind = %v", e.AfterKind())
+	if barge.Turns[0].When != OnResponse || !slices.Equal(barge.Premise, []string{PremiseAudioInput, PremiseServerVAD}) {
+		t.Errorf("barge-in: turn 1 is taken by %q (want any response), premise %v", barge.Turns[0].When, barge.Premise)
 	}
 
 	late := get("barge-in-late")
@@ -186,6 +188,7 @@ func TestKitchenSink(t *testing.T) {
 		Description: "Every key at least once.",
 		Source:      "testdata/kitchen-sink.yaml",
 		Dialects:    []string{"preview", "ga"},
+		Premise:     []string{PremiseAudioInput, PremiseServerVAD},
 		Session: &Session{
 			Instructions:      s("Be brief."),
 			Voice:             "coral",

@@ -441,11 +441,21 @@ func TestHintsPointHome(t *testing.T) {
 	}
 }
 
+// TestPremisesMatchTable keeps the Premise constants and the table's values
+// of premise the same.
+func TestPremisesMatchTable(t *testing.T) {
+	t.Parallel()
+	got := []string{PremiseAudioInput, PremiseTextInput, PremiseResponseCreate, PremiseTools, PremiseServerVAD, PremiseManualTurns}
+	if !slices.Equal(got, spec.Premises) || AfterInterrupt != spec.InterruptAnchor {
+		t.Errorf("Premise constants %v, table %v; interrupt %q, table %q", got, spec.Premises, AfterInterrupt, spec.InterruptAnchor)
+	}
+}
+
 // TestTriggersMatchTable keeps the Trigger constants and the table's
 // values of when the same.
 func TestTriggersMatchTable(t *testing.T) {
 	t.Parallel()
-	got := []string{string(OnConnect), string(OnResponseCreate), string(OnUserSpeech), string(OnItemCreate), string(OnCommit)}
+	got := []string{string(OnConnect), string(OnResponseCreate), string(OnUserSpeech), string(OnItemCreate), string(OnCommit), string(OnResponse)}
 	if !slices.Equal(got, spec.Triggers) {
 		t.Errorf("Trigger constants %v, table %v", got, spec.Triggers)
 	}

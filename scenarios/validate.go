@@ -200,7 +200,7 @@ func (d *decoder) validateExpectation(sc *Scenario, e *Expectation, p string, ca
 		key, name string
 		server    bool
 	}{{"client", e.Client, false}, {"after", e.After, true}, {"until", e.Until, true}, {"before", e.Before, false}} {
-		if ev.name == "" {
+		if ev.name == "" || ev.key == "after" && ev.name == AfterInterrupt {
 			continue
 		}
 		pv, ga := eventDialects(ev.name, ev.server)
@@ -225,6 +225,9 @@ func (d *decoder) validateExpectation(sc *Scenario, e *Expectation, p string, ca
 		k := serverKind(e.After)
 		ap := child(p, "after")
 		switch {
+		case e.After == AfterInterrupt && !interrupts(sc):
+			d.add(d.at(ap), ap, "add an interrupt to a turn, or start the window at a server event",
+				"the window never opens: no turn of the scenario has an interrupt")
 		case (k == realtime.KindSpeechStarted || k == realtime.KindSpeechStopped) && manual(sc):
 			d.add(d.at(ap), ap, "set session.turn_detection.type to server_vad, or start the window at another event",
 				fmt.Sprintf("the window never opens: session.turn_detection is none, so the server sends no %s", e.After))
@@ -233,6 +236,17 @@ func (d *decoder) validateExpectation(sc *Scenario, e *Expectation, p string, ca
 				fmt.Sprintf("the window never opens: no reply of the scenario calls a function, so the server sends no %s", e.After))
 		}
 	}
+}
+
+// interrupts reports whether any turn of the scenario has the simulated
+// user interrupt its reply.
+func interrupts(sc *Scenario) bool {
+	for _, t := range sc.Turns {
+		if t.Interrupt != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // callsFunctions reports whether any reply of the scenario calls a function.

@@ -31,6 +31,8 @@ type conformanceOptions struct {
 	html      string
 	tolerance time.Duration
 	timeout   time.Duration
+	verbose   bool
+	parallel  int
 }
 
 // conformanceCheckOptions are the flags of "rtmock conformance check".
@@ -54,14 +56,21 @@ func conformanceNewCmd(runF func(*cobra.Command, *conformanceOptions) error, che
 		Long: `Run a client through scenarios against an in-process mock and judge every
 session against the conformance rules (rtmock conformance rules lists them).
 
-The client is a shell command, started once per scenario and dialect with
-the environment the SDKs read (AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY,
+The client is a shell command, started once per scenario with the
+environment the SDKs read (AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY,
 AZURE_OPENAI_DEPLOYMENT, OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_API_VERSION)
-plus RTMOCK_SCENARIO, RTMOCK_DIALECT (preview or ga: the endpoint to use) and
-either RTMOCK_INPUT_WAV and RTMOCK_INPUT_FORMAT (user speech to stream in real
-time) or RTMOCK_INPUT_TEXT (what the user types). When the call is over the
-runner hangs up: it closes the client's stdin and sends SIGINT to its process
-group; the client then closes its session with 1000 and exits.
+plus RTMOCK_SCENARIO and either RTMOCK_INPUT_WAV and RTMOCK_INPUT_FORMAT (user
+speech to stream in real time) or RTMOCK_INPUT_TEXT (what the user types).
+
+Each run is judged in the dialect the client connects with (--dialect auto);
+--dialect preview, ga or both force one and tell the client in
+RTMOCK_DIALECT. A scenario whose premise the client does not meet (it sends
+no audio, declares no tools, …) is reported not applicable, with the reason.
+
+When the call is over the runner hangs up as a phone line would: it closes
+the client's stdin, waits the grace period, then closes the session itself
+with 1000; a client that then exits needs no code for rtmock. One still
+running 5 s later gets SIGTERM, then SIGKILL.
 
 Exit status: 0 when every run passed, 1 when a rule failed, 2 for usage or
 setup errors.`,
@@ -79,10 +88,12 @@ setup errors.`,
 	f := cmd.Flags()
 	f.StringVar(&o.client, "client", "", "the client command, run with sh -c (required)")
 	f.StringArrayVar(&o.scenarios, "scenario", nil, "a built-in scenario or a scenario file; repeat for more (default: every built-in)")
-	f.StringVar(&o.dialect, "dialect", "both", "preview, ga or both")
+	f.StringVar(&o.dialect, "dialect", "auto", "auto (the endpoint the client chooses), preview, ga or both")
 	f.StringVar(&o.junit, "junit", "", "also write the report as JUnit XML to `FILE`")
 	f.BoolVar(&o.json, "json", false, "print the report as JSON instead of text")
-	f.StringVar(&o.out, "out", "rtmock-conformance", "write the transcripts of failing runs (cassettes), report.txt and report.json into `DIR`")
+	f.StringVar(&o.out, "out", "", "write the transcripts of failing runs (cassettes), report.txt and report.json into `DIR` (default: a new temporary directory, named in the report)")
+	f.BoolVarP(&o.verbose, "verbose", "v", false, "list every rule of passing runs too")
+	f.IntVar(&o.parallel, "parallel", 0, "how many runs go at once (default 64)")
 	f.StringVar(&o.html, "html", "", "write a timeline page of every run and an index.html into `DIR` (see rtmock view)")
 	f.DurationVar(&o.tolerance, "tolerance", conformance.DefaultLimits.Tolerance, "how far past the audio played a truncate may reach")
 	f.DurationVar(&o.timeout, "timeout", 30*time.Second, "the longest one scenario may run")
@@ -133,12 +144,15 @@ func conformanceNewRulesCmd() *cobra.Command {
 
 // conformanceDialects maps --dialect onto dialects.
 func conformanceDialects(s string) ([]realtime.Dialect, error) {
-	if s == "both" {
+	switch s {
+	case "both":
 		return []realtime.Dialect{realtime.Preview, realtime.GA}, nil
+	case "auto":
+		return []realtime.Dialect{conformance.DialectAuto}, nil
 	}
 	d, err := realtime.ParseDialect(s)
 	if err != nil {
-		return nil, usagef("--dialect must be preview, ga or both, not %q", s)
+		return nil, usagef("--dialect must be auto, preview, ga or both, not %q", s)
 	}
 	return []realtime.Dialect{d}, nil
 }
@@ -152,8 +166,8 @@ func conformanceOpts(o *conformanceOptions) (*conformance.Options, error) {
 	if err != nil {
 		return nil, err
 	}
-	if o.tolerance < 0 || o.timeout <= 0 {
-		return nil, usagef("--tolerance must not be negative and --timeout must be positive")
+	if o.tolerance < 0 || o.timeout <= 0 || o.parallel < 0 {
+		return nil, usagef("--tolerance and --parallel must not be negative and --timeout must be positive")
 	}
 	for _, s := range o.scenarios {
 		if _, err := scenarios.Resolve(s); err != nil {
@@ -162,7 +176,7 @@ func conformanceOpts(o *conformanceOptions) (*conformance.Options, error) {
 	}
 	return &conformance.Options{
 		Command: o.client, Scenarios: o.scenarios, Dialects: ds, OutDir: o.out, Timeout: o.timeout,
-		Limits: conformance.Limits{Tolerance: o.tolerance},
+		Limits: conformance.Limits{Tolerance: o.tolerance}, Parallel: o.parallel,
 	}, nil
 }
 
@@ -171,16 +185,31 @@ func conformanceRun(cmd *cobra.Command, o *conformanceOptions) error {
 	if err != nil {
 		return err
 	}
+	if opts.OutDir == "" {
+		// Transcripts of failing runs go to a new temporary directory, not
+		// into the user's working tree; the report names it.
+		dir, err := os.MkdirTemp("", "rtmock-conformance-")
+		if err != nil {
+			return err
+		}
+		opts.OutDir, o.out = dir, dir
+	}
+	errOut := cmd.ErrOrStderr()
+	opts.Progress = func(run *conformance.RunResult, done, total int) {
+		fmt.Fprintf(errOut, "[%d/%d] %s\n", done, total, runLine(run))
+	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	rep, err := conformance.Run(ctx, opts)
 	if err != nil {
 		return err
 	}
+	rep.Verbose = o.verbose
 	if err := conformanceWrite(cmd, rep, o.json, o.junit); err != nil {
 		return err
 	}
 	if rep.Failed() && o.out != "" {
+		fmt.Fprintf(errOut, "transcripts and reports of the failing runs: %s\n", o.out)
 		var b, j bytes.Buffer
 		rep.WriteText(&b)
 		rep.WriteJSON(&j) // beside the transcripts, so that rtmock view DIR pins the findings
@@ -263,4 +292,15 @@ func conformanceWrite(cmd *cobra.Command, rep *conformance.Report, asJSON bool, 
 		return fmt.Errorf("write the JUnit report: %w", err)
 	}
 	return nil
+}
+
+// runLine is a finished run in one line, for the progress display.
+func runLine(run *conformance.RunResult) string {
+	switch {
+	case run.Failed():
+		return "FAIL " + run.Name()
+	case run.NotApplicable != "":
+		return "N/A  " + run.Name() + ": " + run.NotApplicable
+	}
+	return "PASS " + run.Name()
 }

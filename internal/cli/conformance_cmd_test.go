@@ -25,17 +25,17 @@ func TestConformanceFlagsMapOntoOptions(t *testing.T) {
 		want conformance.Options
 	}{
 		{
-			name: "defaults run every built-in in both dialects",
+			name: "defaults run every built-in once, in the dialect the client chooses",
 			args: []string{"--client", "node agent.mjs"},
-			want: conformance.Options{Command: "node agent.mjs", Dialects: []realtime.Dialect{realtime.Preview, realtime.GA},
-				OutDir: "rtmock-conformance", Timeout: 30 * time.Second, Limits: conformance.Limits{Tolerance: 150 * time.Millisecond}},
+			want: conformance.Options{Command: "node agent.mjs", Dialects: []realtime.Dialect{conformance.DialectAuto},
+				Timeout: 30 * time.Second, Limits: conformance.Limits{Tolerance: 150 * time.Millisecond}},
 		},
 		{
 			name: "repeated scenarios, one dialect, a tolerance and a timeout",
 			args: []string{"--client", "./agent", "--scenario", "hello", "--scenario", "barge-in", "--dialect", "ga",
-				"--tolerance", "300ms", "--timeout", "10s", "--out", "reports"},
+				"--tolerance", "300ms", "--timeout", "10s", "--out", "reports", "--parallel", "4"},
 			want: conformance.Options{Command: "./agent", Scenarios: []string{"hello", "barge-in"}, Dialects: []realtime.Dialect{realtime.GA},
-				OutDir: "reports", Timeout: 10 * time.Second, Limits: conformance.Limits{Tolerance: 300 * time.Millisecond}},
+				OutDir: "reports", Timeout: 10 * time.Second, Limits: conformance.Limits{Tolerance: 300 * time.Millisecond}, Parallel: 4},
 		},
 	}
 	for _, tt := range tests {

@@ -468,9 +468,16 @@ func (s *session) applyConfig(data []byte) {
 	}
 }
 
-// configure sends the session.update: instructions and voice, and the
-// audio format when the client has speech to send. Turn detection and
-// tools stay as the session has them.
+// weatherTool is the function the client declares, as a tool-using agent
+// does: the function-call scenario calls it.
+var weatherTool = map[string]any{
+	"type": "function", "name": "get_weather", "description": "Get the current weather for a city.",
+	"parameters": map[string]any{"type": "object", "properties": map[string]any{"city": map[string]any{"type": "string"}, "unit": map[string]any{"type": "string"}}, "required": []any{"city"}},
+}
+
+// configure sends the session.update: instructions, voice and the tool it
+// offers, and the audio format when the client has speech to send. Turn
+// detection stays as the session has it.
 func (s *session) configure() error {
 	v := voice
 	if s.bug == IgnoreRejectedUpdate {
@@ -484,9 +491,9 @@ func (s *session) configure() error {
 			au["input"] = map[string]any{"format": gaFormat(f)}
 			au["output"].(map[string]any)["format"] = gaFormat(f)
 		}
-		sess = map[string]any{"type": "realtime", "instructions": instructions, "audio": au}
+		sess = map[string]any{"type": "realtime", "instructions": instructions, "audio": au, "tools": []any{weatherTool}}
 	} else {
-		sess = map[string]any{"instructions": instructions, "voice": v}
+		sess = map[string]any{"instructions": instructions, "voice": v, "tools": []any{weatherTool}}
 		if speech {
 			sess["input_audio_format"], sess["output_audio_format"] = f.String(), f.String()
 		}

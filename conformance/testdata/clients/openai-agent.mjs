@@ -2,7 +2,7 @@
 // the conformance suite as an external client. It reads the environment the runner sets:
 //
 //   AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY, AZURE_OPENAI_DEPLOYMENT, OPENAI_API_VERSION
-//   RTMOCK_DIALECT       preview (openai/beta/realtime/ws) or ga (openai/realtime/ws)
+//   RTMOCK_DIALECT       preview (openai/beta/realtime/ws, the default) or ga (openai/realtime/ws)
 //   RTMOCK_INPUT_WAV     user speech to stream in real time (24 kHz mono PCM16), with
 //   RTMOCK_INPUT_FORMAT  the format to send it in (pcm16, g711_ulaw, g711_alaw); or
 //   RTMOCK_INPUT_TEXT    what the user types
@@ -27,7 +27,7 @@ const env = (name) => {
   return v;
 };
 
-const dialect = env('RTMOCK_DIALECT');
+const dialect = process.env.RTMOCK_DIALECT || 'preview'; // set only when the runner forces a dialect
 const { OpenAIRealtimeWS } = require(dialect === 'ga' ? 'openai/realtime/ws' : 'openai/beta/realtime/ws');
 const endpoint = env('AZURE_OPENAI_ENDPOINT');
 const deploymentName = env('AZURE_OPENAI_DEPLOYMENT');

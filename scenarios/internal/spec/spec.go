@@ -143,7 +143,14 @@ var Voices = []string{"alloy", "ash", "ballad", "coral", "echo", "sage", "shimme
 var Formats = []string{"pcm16", "g711_ulaw", "g711_alaw", "audio/pcm", "audio/pcmu", "audio/pcma"}
 
 // Triggers are the values of a turn's when.
-var Triggers = []string{"connect", "response.create", "user_speech", "item.create", "commit"}
+var Triggers = []string{"connect", "response.create", "user_speech", "item.create", "commit", "response"}
+
+// Premises are the client traits a scenario may require (the premise key).
+var Premises = []string{"audio_input", "text_input", "response_create", "tools", "server_vad", "manual_turns"}
+
+// Interrupt is the pseudo event an expectation's after may name: the
+// simulated user talking over a reply (a turn's interrupt).
+const InterruptAnchor = "interrupt"
 
 // ClientEvents are the client event types of either dialect, in the order
 // the preview service lists them, then the GA additions.
