@@ -224,6 +224,10 @@ func newView(s *Session) *view {
 					continue
 				}
 			}
+			if ci := v.answeredBy(e); ci >= 0 {
+				v.errFor[ci], v.errOf[i] = i, ci
+				continue
+			}
 			if i > 0 && s.Frames[i-1].Dir == cassette.Client {
 				if _, taken := v.errFor[i-1]; !taken {
 					v.errFor[i-1], v.errOf[i] = i, i-1
@@ -239,6 +243,35 @@ func newView(s *Session) *view {
 		}
 	}
 	return v
+}
+
+// errorAnswers names the client event an error code can only answer.
+var errorAnswers = map[string]string{
+	codeActiveResponse:                realtime.ClientResponseCreate,
+	codeCancelNotActive:               realtime.ClientResponseCancel,
+	"input_audio_buffer_commit_empty": realtime.ClientInputCommit,
+}
+
+// answeredBy finds the client event an error without an event_id
+// answers, when its code names the kind: the latest such event before it
+// that no error answered yet (with several in flight, which one a refusal
+// answers does not matter to the rules). It returns -1 when the code does
+// not tell.
+func (v *view) answeredBy(errEv *event) int {
+	typ, ok := errorAnswers[errCode(errEv)]
+	if !ok {
+		return -1
+	}
+	for i := errEv.i - 1; i >= 0; i-- {
+		e := v.evs[i]
+		if e.dir != cassette.Client || e.typ != typ {
+			continue
+		}
+		if _, taken := v.errFor[i]; !taken {
+			return i
+		}
+	}
+	return -1
 }
 
 // dialect is the session's dialect, preview when unknown.
