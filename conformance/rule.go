@@ -40,6 +40,11 @@ type Rule struct {
 	// runner judges every session against every rule; elsewhere the rule
 	// is usually n/a.
 	Scenarios []string
+	// Needs are the client traits (scenarios.Premise*) without which the
+	// rule has nothing to judge: a barge-in needs a client that streams
+	// audio with server VAD on. The coverage matrix holds that every
+	// profile with them meets a scenario that exercises the rule.
+	Needs []string
 	// Check judges one session.
 	Check func(*Session) Result
 }

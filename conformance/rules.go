@@ -1,5 +1,7 @@
 package conformance
 
+import "github.com/rtmock/rtmock/scenarios"
+
 // Rule ids.
 const (
 	RuleBargeInTruncate  = "RT-BARGEIN-TRUNCATE"
@@ -33,6 +35,7 @@ func Rules() []*Rule {
 			Source:    "§8.1, §4(e)",
 			Severity:  SeverityError,
 			Scenarios: []string{"barge-in", "barge-in-late"},
+			Needs:     []string{scenarios.PremiseAudioInput, scenarios.PremiseServerVAD},
 			Check:     checkBargeInTruncate,
 		},
 		{
@@ -41,6 +44,7 @@ func Rules() []*Rule {
 			Source:    "§8.2, §5",
 			Severity:  SeverityError,
 			Scenarios: []string{"barge-in", "barge-in-late"},
+			Needs:     []string{scenarios.PremiseAudioInput, scenarios.PremiseServerVAD},
 			Check:     checkTruncatePlayed,
 		},
 		{
@@ -49,6 +53,7 @@ func Rules() []*Rule {
 			Source:    "§8.3, §2, §5",
 			Severity:  SeverityError,
 			Scenarios: []string{"barge-in", "barge-in-late"},
+			Needs:     []string{scenarios.PremiseAudioInput, scenarios.PremiseServerVAD},
 			Check:     checkTruncateValue,
 		},
 		{
@@ -65,6 +70,7 @@ func Rules() []*Rule {
 			Source:    "§4(e), §8.1",
 			Severity:  SeverityWarning,
 			Scenarios: []string{"barge-in", "barge-in-late"},
+			Needs:     []string{scenarios.PremiseAudioInput, scenarios.PremiseServerVAD},
 			Check:     checkBargeInReaction,
 		},
 		{
@@ -73,6 +79,7 @@ func Rules() []*Rule {
 			Source:    "§8.4, §4(c), §4(f)",
 			Severity:  SeverityError,
 			Scenarios: []string{"active-response-race", "audio-turn", "function-call", "hello"},
+			Needs:     []string{scenarios.PremiseResponseCreate},
 			Check:     checkActiveResponse,
 		},
 		{
@@ -97,6 +104,7 @@ func Rules() []*Rule {
 			Source:    "§4(f), §8",
 			Severity:  SeverityError,
 			Scenarios: []string{"function-call"},
+			Needs:     []string{scenarios.PremiseTools},
 			Check:     checkFunctionCall,
 		},
 		{
@@ -105,6 +113,7 @@ func Rules() []*Rule {
 			Source:    "§8.6, §8.9, §5",
 			Severity:  SeverityError,
 			Scenarios: []string{"audio-turn", "g711", "manual-commit", "transcription"},
+			Needs:     []string{scenarios.PremiseAudioInput},
 			Check:     checkAudioFormat,
 		},
 		{
@@ -113,6 +122,7 @@ func Rules() []*Rule {
 			Source:    "§5, §4(d)",
 			Severity:  SeverityWarning,
 			Scenarios: []string{"audio-turn", "g711", "manual-commit", "transcription"},
+			Needs:     []string{scenarios.PremiseAudioInput},
 			Check:     checkAudioPacing,
 		},
 		{
@@ -121,6 +131,7 @@ func Rules() []*Rule {
 			Source:    "§8.9, §4(h), §6",
 			Severity:  SeverityError,
 			Scenarios: []string{"manual-commit", "audio-turn", "transcription"},
+			Needs:     []string{scenarios.PremiseAudioInput},
 			Check:     checkCommit,
 		},
 		{

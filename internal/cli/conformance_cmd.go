@@ -128,11 +128,17 @@ scenario's expectations are judged too.`,
 }
 
 func conformanceNewRulesCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "rules",
-		Short: "List the conformance rules",
-		Args:  cobra.NoArgs,
+	var matrix bool
+	cmd := &cobra.Command{
+		Use:   "rules [--matrix]",
+		Short: "List the conformance rules, or which built-in exercises each for each kind of client",
+		Example: `  rtmock conformance rules
+  rtmock conformance rules --matrix`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if matrix {
+				return conformance.WriteMatrix(cmd.OutOrStdout(), conformance.Rules())
+			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			for _, r := range conformance.Rules() {
 				fmt.Fprintf(tw, "%s\t%s\t%s\n", r.ID, r.Severity, r.Reason)
@@ -140,6 +146,8 @@ func conformanceNewRulesCmd() *cobra.Command {
 			return tw.Flush()
 		},
 	}
+	cmd.Flags().BoolVar(&matrix, "matrix", false, "print the coverage matrix: rule × kind of client (voice agent, push-to-talk, text, tools) → the built-ins that exercise it")
+	return cmd
 }
 
 // conformanceDialects maps --dialect onto dialects.
