@@ -234,7 +234,6 @@ func checkDialect(s *Session) Result {
 	if !d.Valid() {
 		return notApplicable("the session's dialect is not known")
 	}
-	other := d.Other()
 	var fs []Finding
 	add := func(e *event, problem, want string) {
 		f := Finding{Problem: problem, Want: want}
@@ -260,46 +259,51 @@ func checkDialect(s *Session) Result {
 				"no OpenAI-Beta header or beta subprotocol on a GA endpoint")
 		}
 	}
+	for _, e := range v.evs {
+		if e.dir == cassette.Client && e.typ != "" {
+			checkShape(e, d, add)
+		}
+	}
+	return result(fs, "")
+}
+
+// checkShape reports a client event of dialect d's session that has the
+// other dialect's shape: an event only the other has, or its fields.
+func checkShape(e *event, d realtime.Dialect, add func(e *event, problem, want string)) {
+	other := d.Other()
 	sessKeys, respKeys, content := previewSessionKeys, previewResponseKeys, previewContent
 	if d == realtime.Preview {
 		sessKeys, respKeys, content = gaSessionKeys, gaResponseKeys, gaContent
 	}
 	want := fmt.Sprintf("%s fields and events only, in the shape of the %s protocol (§3: the beta → GA renames)", d, d)
-	for _, e := range v.evs {
-		if e.dir != cassette.Client || e.typ == "" {
-			continue
+	if realtime.IsClientType(other, e.typ) && !realtime.IsClientType(d, e.typ) {
+		add(e, fmt.Sprintf("%s at %s is a %s-only event, sent in a %s session", e.typ, fmtT(e.at), other, d), want)
+		return
+	}
+	switch e.typ {
+	case realtime.ClientSessionUpdate:
+		sess, _ := getMap(e.obj, "session")
+		if keys := presentKeys(sess, sessKeys); len(keys) > 0 {
+			add(e, fmt.Sprintf("session.update at %s uses %s field%s %s in a %s session", fmtT(e.at), other, plural(keys), joinKeys("session.", keys), d), want)
 		}
-		if realtime.IsClientType(other, e.typ) && !realtime.IsClientType(d, e.typ) {
-			add(e, fmt.Sprintf("%s at %s is a %s-only event, sent in a %s session", e.typ, fmtT(e.at), other, d), want)
-			continue
+		if _, ok := sess["type"]; d == realtime.GA && sess != nil && !ok {
+			add(e, fmt.Sprintf("session.update at %s has no session.type, which GA requires (missing_required_parameter)", fmtT(e.at)), `session.type "realtime" (or "transcription") in every GA session.update`)
 		}
-		switch e.typ {
-		case realtime.ClientSessionUpdate:
-			sess, _ := getMap(e.obj, "session")
-			if keys := presentKeys(sess, sessKeys); len(keys) > 0 {
-				add(e, fmt.Sprintf("session.update at %s uses %s field%s %s in a %s session", fmtT(e.at), other, plural(keys), joinKeys("session.", keys), d), want)
-			}
-			if _, ok := sess["type"]; d == realtime.GA && sess != nil && !ok {
-				add(e, fmt.Sprintf("session.update at %s has no session.type, which GA requires (missing_required_parameter)", fmtT(e.at)), `session.type "realtime" (or "transcription") in every GA session.update`)
-			}
-		case realtime.ClientResponseCreate:
-			r, _ := getMap(e.obj, "response")
-			if keys := presentKeys(r, respKeys); len(keys) > 0 {
-				add(e, fmt.Sprintf("response.create at %s uses %s field%s %s in a %s session", fmtT(e.at), other, plural(keys), joinKeys("response.", keys), d), want)
-			}
-		case realtime.ClientItemCreate:
-			role := str(e.obj, "item.role")
-			parts, _ := getList(e.obj, "item.content")
-			for _, p := range parts {
-				pt := str(asMap(p), "type")
-				if slices.Contains(content[role], pt) {
-					add(e, fmt.Sprintf("conversation.item.create at %s has %s content of type %s, the %s spelling, in a %s session", fmtT(e.at), role, pt, other, d), want)
-					break
-				}
+	case realtime.ClientResponseCreate:
+		r, _ := getMap(e.obj, "response")
+		if keys := presentKeys(r, respKeys); len(keys) > 0 {
+			add(e, fmt.Sprintf("response.create at %s uses %s field%s %s in a %s session", fmtT(e.at), other, plural(keys), joinKeys("response.", keys), d), want)
+		}
+	case realtime.ClientItemCreate:
+		role := str(e.obj, "item.role")
+		parts, _ := getList(e.obj, "item.content")
+		for _, p := range parts {
+			if pt := str(asMap(p), "type"); slices.Contains(content[role], pt) {
+				add(e, fmt.Sprintf("conversation.item.create at %s has %s content of type %s, the %s spelling, in a %s session", fmtT(e.at), role, pt, other, d), want)
+				return
 			}
 		}
 	}
-	return result(fs, "")
 }
 
 func asMap(x any) map[string]any {

@@ -170,70 +170,7 @@ func newView(s *Session) *view {
 			}
 			continue
 		}
-		switch realtime.KindOf(v.dialect(), e.typ) {
-		case realtime.KindSessionCreated, realtime.KindSessionUpdated:
-			if e.typ == "session.created" && v.created < 0 {
-				v.created = i
-			}
-			if sess, ok := e.obj["session"].(map[string]any); ok {
-				v.cfgs = append(v.cfgs, cfgPoint{i, parseSessionCfg(sess, v.cfgAt(i))})
-			}
-		case realtime.KindResponseCreated:
-			r := v.resp(str(e.obj, "response.id"))
-			r.created = i
-			if cid, ok := get(e.obj, "response.conversation_id"); ok && cid == nil {
-				r.oob = true
-			}
-		case realtime.KindResponseDone:
-			r := v.resp(str(e.obj, "response.id"))
-			r.done = i
-			r.status = str(e.obj, "response.status")
-			r.reason = str(e.obj, "response.status_details.reason")
-			if out, ok := getList(e.obj, "response.output"); ok {
-				for _, o := range out {
-					m, _ := o.(map[string]any)
-					if str(m, "type") == "function_call" && !r.hasCall(str(m, "call_id")) {
-						r.calls = append(r.calls, call{id: str(m, "call_id"), name: str(m, "name"), argsAt: i, resp: r})
-					}
-				}
-			}
-		case realtime.KindFunctionCallArgumentsDone:
-			r := v.resp(str(e.obj, "response_id"))
-			if id := str(e.obj, "call_id"); !r.hasCall(id) {
-				r.calls = append(r.calls, call{id: id, name: str(e.obj, "name"), argsAt: i, resp: r})
-			}
-		case realtime.KindOutputItemAdded, realtime.KindItemCreated, realtime.KindItemAdded:
-			id := str(e.obj, "item.id")
-			if role := str(e.obj, "item.role"); role != "" {
-				v.known[id] = role
-			} else if t := str(e.obj, "item.type"); t != "" && v.known[id] == "" {
-				v.known[id] = t
-			}
-		case realtime.KindAudioDelta:
-			it := v.itemBy[e.itemID]
-			if it == nil {
-				it = &aitem{id: e.itemID, resp: e.respID, first: i, format: v.cfgAt(i).outFormat}
-				v.itemBy[e.itemID] = it
-				v.items = append(v.items, it)
-			}
-			it.deltas = append(it.deltas, e)
-		case realtime.KindError:
-			if id := str(e.obj, "error.event_id"); id != "" {
-				if ci, ok := lastClientByID[id]; ok {
-					v.errFor[ci], v.errOf[i] = i, ci
-					continue
-				}
-			}
-			if ci := v.answeredBy(e); ci >= 0 {
-				v.errFor[ci], v.errOf[i] = i, ci
-				continue
-			}
-			if i > 0 && s.Frames[i-1].Dir == cassette.Client {
-				if _, taken := v.errFor[i-1]; !taken {
-					v.errFor[i-1], v.errOf[i] = i, i-1
-				}
-			}
-		}
+		v.server(e, i, lastClientByID)
 	}
 	for _, e := range v.evs {
 		if e.dir == cassette.Server && realtime.KindOf(v.dialect(), e.typ) == realtime.KindSpeechStarted {
@@ -243,6 +180,85 @@ func newView(s *Session) *view {
 		}
 	}
 	return v
+}
+
+// server reads server event e (frame i) into the view: session configs,
+// responses and their calls, items, audio, and which client event each
+// error answers.
+func (v *view) server(e *event, i int, lastClientByID map[string]int) {
+	switch realtime.KindOf(v.dialect(), e.typ) {
+	case realtime.KindSessionCreated, realtime.KindSessionUpdated:
+		if e.typ == "session.created" && v.created < 0 {
+			v.created = i
+		}
+		if sess, ok := e.obj["session"].(map[string]any); ok {
+			v.cfgs = append(v.cfgs, cfgPoint{i, parseSessionCfg(sess, v.cfgAt(i))})
+		}
+	case realtime.KindResponseCreated:
+		r := v.resp(str(e.obj, "response.id"))
+		r.created = i
+		if cid, ok := get(e.obj, "response.conversation_id"); ok && cid == nil {
+			r.oob = true
+		}
+	case realtime.KindResponseDone:
+		v.responseDone(e, i)
+	case realtime.KindFunctionCallArgumentsDone:
+		r := v.resp(str(e.obj, "response_id"))
+		if id := str(e.obj, "call_id"); !r.hasCall(id) {
+			r.calls = append(r.calls, call{id: id, name: str(e.obj, "name"), argsAt: i, resp: r})
+		}
+	case realtime.KindOutputItemAdded, realtime.KindItemCreated, realtime.KindItemAdded:
+		id := str(e.obj, "item.id")
+		if role := str(e.obj, "item.role"); role != "" {
+			v.known[id] = role
+		} else if t := str(e.obj, "item.type"); t != "" && v.known[id] == "" {
+			v.known[id] = t
+		}
+	case realtime.KindAudioDelta:
+		it := v.itemBy[e.itemID]
+		if it == nil {
+			it = &aitem{id: e.itemID, resp: e.respID, first: i, format: v.cfgAt(i).outFormat}
+			v.itemBy[e.itemID] = it
+			v.items = append(v.items, it)
+		}
+		it.deltas = append(it.deltas, e)
+	case realtime.KindError:
+		v.matchError(e, i, lastClientByID)
+	}
+}
+
+func (v *view) responseDone(e *event, i int) {
+	r := v.resp(str(e.obj, "response.id"))
+	r.done = i
+	r.status = str(e.obj, "response.status")
+	r.reason = str(e.obj, "response.status_details.reason")
+	out, _ := getList(e.obj, "response.output")
+	for _, o := range out {
+		m, _ := o.(map[string]any)
+		if str(m, "type") == "function_call" && !r.hasCall(str(m, "call_id")) {
+			r.calls = append(r.calls, call{id: str(m, "call_id"), name: str(m, "name"), argsAt: i, resp: r})
+		}
+	}
+}
+
+// matchError finds the client event error e (frame i) answers: by its
+// event_id, by its code, or as the reply to the frame just before it.
+func (v *view) matchError(e *event, i int, lastClientByID map[string]int) {
+	if id := str(e.obj, "error.event_id"); id != "" {
+		if ci, ok := lastClientByID[id]; ok {
+			v.errFor[ci], v.errOf[i] = i, ci
+			return
+		}
+	}
+	if ci := v.answeredBy(e); ci >= 0 {
+		v.errFor[ci], v.errOf[i] = i, ci
+		return
+	}
+	if i > 0 && v.s.Frames[i-1].Dir == cassette.Client {
+		if _, taken := v.errFor[i-1]; !taken {
+			v.errFor[i-1], v.errOf[i] = i, i-1
+		}
+	}
 }
 
 // errorAnswers names the client event an error code can only answer.

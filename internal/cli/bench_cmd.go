@@ -85,6 +85,28 @@ The exit status is 1 when a session broke the protocol.`,
 	return cmd
 }
 
+// benchCheckRanges refuses flags out of their ranges, and flags that
+// exclude each other.
+func benchCheckRanges(o *benchOptions) error {
+	switch {
+	case o.sessions < 1 || o.sessions > loadtest.MaxSessions:
+		return usagef("-c %d: want 1 to %d sessions", o.sessions, loadtest.MaxSessions)
+	case o.turns < 1 || o.turns > loadtest.MaxTurns:
+		return usagef("--turns %d: want 1 to %d", o.turns, loadtest.MaxTurns)
+	case o.pairs < 0 || o.pairs > loadtest.MaxPairs:
+		return usagef("--pairs %d: want 0 to %d", o.pairs, loadtest.MaxPairs)
+	case o.idle < 0 || o.idle > loadtest.MaxSessions:
+		return usagef("--idle %d: want 0 to %d", o.idle, loadtest.MaxSessions)
+	case o.duration <= 0 || o.duration > loadtest.MaxDuration:
+		return usagef("--duration %v: want more than 0 and at most %v", o.duration, loadtest.MaxDuration)
+	case o.record != "" && (o.cassette != "" || o.url != ""):
+		return usagef("--record records from the in-process mock: it takes no --cassette or --url")
+	case o.split && o.url != "":
+		return usagef("--split starts its own servers: it takes no --url")
+	}
+	return nil
+}
+
 // benchLoadOptions maps the flags onto loadtest.Options.
 func benchLoadOptions(o *benchOptions) (*loadtest.Options, error) {
 	if o.scenario != "" && o.cassette != "" {
@@ -94,21 +116,8 @@ func benchLoadOptions(o *benchOptions) (*loadtest.Options, error) {
 	if err != nil {
 		return nil, usagef("--pace: %v", err)
 	}
-	switch {
-	case o.sessions < 1 || o.sessions > loadtest.MaxSessions:
-		return nil, usagef("-c %d: want 1 to %d sessions", o.sessions, loadtest.MaxSessions)
-	case o.turns < 1 || o.turns > loadtest.MaxTurns:
-		return nil, usagef("--turns %d: want 1 to %d", o.turns, loadtest.MaxTurns)
-	case o.pairs < 0 || o.pairs > loadtest.MaxPairs:
-		return nil, usagef("--pairs %d: want 0 to %d", o.pairs, loadtest.MaxPairs)
-	case o.idle < 0 || o.idle > loadtest.MaxSessions:
-		return nil, usagef("--idle %d: want 0 to %d", o.idle, loadtest.MaxSessions)
-	case o.duration <= 0 || o.duration > loadtest.MaxDuration:
-		return nil, usagef("--duration %v: want more than 0 and at most %v", o.duration, loadtest.MaxDuration)
-	case o.record != "" && (o.cassette != "" || o.url != ""):
-		return nil, usagef("--record records from the in-process mock: it takes no --cassette or --url")
-	case o.split && o.url != "":
-		return nil, usagef("--split starts its own servers: it takes no --url")
+	if err := benchCheckRanges(o); err != nil {
+		return nil, err
 	}
 	opts := &loadtest.Options{
 		Target: o.url, Path: o.path, Pace: pace, Sessions: o.sessions, Turns: o.turns,
