@@ -280,7 +280,7 @@ func liveResponse(t *testing.T, faultSpecs ...string) (types []string, at []time
 	c.conn.Close(websocket.StatusNormalClosure, "")
 	srv.Close()
 	for _, f := range srv.Transcripts()[0].Frames {
-		if f.Dir == cassette.Server {
+		if f.Dir == cassette.Server && f.Kind == cassette.KindText {
 			types, at = append(types, f.Type), append(at, f.T)
 		}
 	}

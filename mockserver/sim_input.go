@@ -2,6 +2,8 @@ package mockserver
 
 import (
 	"encoding/base64"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/rtmock/rtmock/audio"
@@ -135,14 +137,28 @@ func (m *sim) commitItem(id string, audioBytes int, trigger scenarios.Trigger, t
 	m.scheduleTranscription(id, audioBytes, transcript, fails)
 }
 
-// scheduleTranscription sends the input transcription events of item id.
+// scheduleTranscription sends the input transcription events of item id,
+// as the configured model does (docs/live-service.md, item 4): the
+// gpt-4o transcribe models stream word-sized deltas and report token
+// usage; whisper-1 sends the whole text in one delta and reports the
+// audio's duration. Preview sessions get completed alone: rt-client, the
+// Azure preview SDK, fails on an event type it does not know.
 func (m *sim) scheduleTranscription(id string, audioBytes int, transcript string, fails bool) {
 	now := m.clock.Now()
 	p := m.pace()
+	byTokens := strings.Contains(m.conf.TranscriptionModel(), "transcribe")
 	if !fails && m.dialect == realtime.GA {
-		m.at(now.Add(m.scale(m.cfg.lat.TranscriptionDelta, p)), nil, func() {
-			m.emitKind(realtime.KindInputTranscriptionDelta, kv{"item_id", id}, kv{"content_index", 0}, kv{"delta", transcript})
-		})
+		deltas := []string{transcript}
+		if byTokens {
+			deltas = splitTokens(transcript)
+		}
+		at := now.Add(m.scale(m.cfg.lat.TranscriptionDelta, p))
+		for _, d := range deltas {
+			m.at(at, nil, func() {
+				m.emitKind(realtime.KindInputTranscriptionDelta, kv{"item_id", id}, kv{"content_index", 0}, kv{"delta", d}, kv{"obfuscation", m.ids.obfuscation()})
+			})
+			at = at.Add(m.scale(transcriptionDeltaGap, p))
+		}
 	}
 	m.at(now.Add(m.scale(m.cfg.lat.TranscriptionDone, p)), nil, func() {
 		if fails {
@@ -157,11 +173,27 @@ func (m *sim) scheduleTranscription(id string, audioBytes int, transcript string
 		}
 		members := []kv{{"item_id", id}, {"content_index", 0}, {"transcript", transcript}}
 		if m.dialect == realtime.GA {
-			secs := float64(audioBytes) / float64(m.inFormat.BytesPerMs()) / 1000
-			members = append(members, kv{"usage", rawJSON(`{"type":"duration","seconds":` + formatFloat(secs) + `}`)})
+			members = append(members, kv{"usage", rawJSON(m.transcriptionUsage(byTokens, audioBytes, transcript))})
 		}
 		m.emitKind(realtime.KindInputTranscriptionCompleted, members...)
 	})
+}
+
+// transcriptionDeltaGap is the time between two word deltas of a gpt-4o
+// transcribe model.
+const transcriptionDeltaGap = 30 * time.Millisecond
+
+// transcriptionUsage is a completed transcription's usage: tokens for the
+// gpt-4o transcribe models (audio at one token per 100 ms, text at four
+// characters a token), the audio's seconds for whisper-1.
+func (m *sim) transcriptionUsage(byTokens bool, audioBytes int, transcript string) string {
+	ms := audioBytes / m.inFormat.BytesPerMs()
+	if !byTokens {
+		return `{"type":"duration","seconds":` + formatFloat(float64(ms)/1000) + `}`
+	}
+	audioTok, out := ms/100, (len(transcript)+3)/4
+	return fmt.Sprintf(`{"type":"tokens","total_tokens":%d,"input_tokens":%d,"input_token_details":{"text_tokens":0,"audio_tokens":%d},"output_tokens":%d}`,
+		audioTok+out, audioTok, audioTok, out)
 }
 
 // userTranscript is what the simulated transcription says the user said.

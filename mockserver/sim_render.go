@@ -12,7 +12,12 @@ import (
 func (m *sim) appendItem(b []byte, it *item) []byte {
 	b = append(b, `{"id":`...)
 	b = realtime.AppendJSONString(b, it.ID)
-	b = append(b, `,"object":"realtime.item","type":`...)
+	if m.dialect == realtime.Preview {
+		// GA items have no object member: no GA recording has one
+		// (docs/live-service.md, item 2).
+		b = append(b, `,"object":"realtime.item"`...)
+	}
+	b = append(b, `,"type":`...)
 	b = realtime.AppendJSONString(b, it.Type)
 	b = append(b, `,"status":`...)
 	b = realtime.AppendJSONString(b, it.Status)
@@ -151,7 +156,12 @@ func (m *sim) appendUsage(b []byte, r *response) []byte {
 	b = appendInt(b, r.inputTokens-r.inputAudio)
 	b = append(b, `,"audio_tokens":`...)
 	b = appendInt(b, r.inputAudio)
-	b = append(b, `,"cached_tokens":0,"cached_tokens_details":{"text_tokens":0,"audio_tokens":0}},"output_token_details":{"text_tokens":`...)
+	if m.dialect == realtime.GA {
+		// image_tokens is in every GA response.done, in no preview one.
+		b = append(b, `,"image_tokens":0,"cached_tokens":0,"cached_tokens_details":{"text_tokens":0,"audio_tokens":0,"image_tokens":0}},"output_token_details":{"text_tokens":`...)
+	} else {
+		b = append(b, `,"cached_tokens":0,"cached_tokens_details":{"text_tokens":0,"audio_tokens":0}},"output_token_details":{"text_tokens":`...)
+	}
 	b = appendInt(b, text)
 	b = append(b, `,"audio_tokens":`...)
 	b = appendInt(b, aud)

@@ -212,7 +212,7 @@ func (m *sim) scheduleMessage(r *response, reply *scenarios.Reply, pace scenario
 		for _, tok := range tokens {
 			m.at(t, &r.life, func() {
 				r.textSent.WriteString(tok)
-				m.emitKind(realtime.KindTextDelta, append(ids, kv{"delta", tok})...)
+				m.emitKind(realtime.KindTextDelta, m.deltaMembers(ids, tok)...)
 			})
 			t = t.Add(m.scale(10*time.Millisecond, pace))
 		}
@@ -242,7 +242,7 @@ func (m *sim) scheduleAudio(r *response, it *item, reply *scenarios.Reply, pace 
 		m.at(t, &r.life, func() {
 			for _, tok := range toks {
 				r.transcriptSent.WriteString(tok)
-				m.emitKind(realtime.KindAudioTranscriptDelta, append(ids, kv{"delta", tok})...)
+				m.emitKind(realtime.KindAudioTranscriptDelta, m.deltaMembers(ids, tok)...)
 			}
 			m.sendAudioDelta(r, it, ids[2].v.(int), tone, off, n)
 		})
@@ -560,4 +560,14 @@ func (r *response) textTokens() int {
 
 func (r *response) audioTokens() int {
 	return r.audioSent / r.format.BytesPerMs() / 50
+}
+
+// deltaMembers are a text or transcript delta's members: the ids, the
+// delta, and in GA the obfuscation padding.
+func (m *sim) deltaMembers(ids []kv, delta string) []kv {
+	out := append(ids[:len(ids):len(ids)], kv{"delta", delta})
+	if m.dialect == realtime.GA {
+		out = append(out, kv{"obfuscation", m.ids.obfuscation()})
+	}
+	return out
 }
