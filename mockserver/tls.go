@@ -250,11 +250,18 @@ func writeAndClose(f *os.File, data []byte) error {
 	return err
 }
 
+// isOurs reports whether st is still the file WriteCertFile wrote: the
+// same inode, size and modification time. The inode alone is not enough:
+// a file written there after ours was removed may get its number again.
+func (c *CertFile) isOurs(st fs.FileInfo) bool {
+	return os.SameFile(st, c.written) && st.Size() == c.written.Size() && st.ModTime().Equal(c.written.ModTime())
+}
+
 // Remove deletes the certificate file, and the directory made for it. A
 // file that replaced it at Path since is left alone. Remove is idempotent.
 func (c *CertFile) Remove() error {
 	var err error
-	if st, lerr := os.Lstat(c.Path); lerr == nil && os.SameFile(st, c.written) {
+	if st, lerr := os.Lstat(c.Path); lerr == nil && c.isOurs(st) {
 		err = os.Remove(c.Path)
 	}
 	if c.dir != "" {
