@@ -13,6 +13,7 @@ import (
 
 	"github.com/rtmock/rtmock/cassette"
 	"github.com/rtmock/rtmock/faults"
+	"github.com/rtmock/rtmock/internal/monitor"
 	"github.com/rtmock/rtmock/mockserver"
 	"github.com/rtmock/rtmock/scenarios"
 	"github.com/spf13/cobra"
@@ -38,6 +39,8 @@ type serveOptions struct {
 	writeTO   time.Duration
 	idleTO    time.Duration
 	readyFile string
+	check     bool
+	checkN    int
 }
 
 // newServeCmd returns "rtmock serve". runF replaces the command's action in
@@ -82,6 +85,8 @@ session instead.`,
 	f.BoolVar(&opts.strict, "strict", false, "cassette replay: answer client events that differ from the recording with an error event, and exit 1 at shutdown if any did")
 	f.BoolVar(&opts.noTLS, "no-tls", false, "serve plain ws:// only (by default the port also answers wss:// with a self-signed certificate)")
 	f.StringVar(&opts.readyFile, "ready-file", "", "once listening, write the server's URL (one line) to `FILE`, which is removed at shutdown: with --addr 127.0.0.1:0, how a script learns the port")
+	f.BoolVar(&opts.check, "check", false, "judge every session as it ends against the conformance rules and the scenario's expect: entries; print findings, and exit 1 at shutdown if any session failed")
+	f.IntVar(&opts.checkN, "check-exit-after", 0, "with --check: shut down after `N` sessions were judged (for CI)")
 	f.StringVar(&opts.caFile, "ca-file", "", "where to write the self-signed certificate for TLS clients, replaced as a whole and removed at exit (default: cert.pem in a new private directory of the temp dir)")
 	return cmd
 }
@@ -95,6 +100,9 @@ func serveOpts(cmd *cobra.Command, o *serveOptions) (*mockserver.Options, error)
 	log, err := newLogger(cmd.ErrOrStderr(), o.logFormat, o.verbose)
 	if err != nil {
 		return nil, err
+	}
+	if o.checkN < 0 || o.checkN > 0 && !o.check {
+		return nil, usagef("--check-exit-after needs --check and a positive number of sessions")
 	}
 	if o.maxSess < 1 || o.maxMsg < 1024 || o.maxQueued < 1024 || o.maxHeader < 4096 || o.writeTO <= 0 || o.idleTO <= 0 {
 		return nil, usagef("--max-sessions must be at least 1, --max-message-bytes and --max-queued-bytes at least 1024, --max-header-bytes at least 4096, and the timeouts positive")
@@ -163,8 +171,17 @@ func serveRun(cmd *cobra.Command, o *serveOptions) error {
 		mo.Logger.Info("session ended", "session", tr.SessionID, "dialect", tr.Dialect, "path", tr.Path,
 			"closed_by", tr.ClosedBy, "code", tr.CloseCode, "errors", tr.Errors, "mismatches", len(tr.Mismatches))
 	}
-	srv, err := mockserver.New(mo)
+	var mon *monitor.Monitor
+	var srv *mockserver.Server
+	if o.check {
+		mon = monitor.New(&monitor.Options{Out: cmd.ErrOrStderr(), Scenario: func() *scenarios.Scenario { return srv.Handler().Scenario() }})
+		mo.Observer = mon.Observer()
+	}
+	srv, err = mockserver.New(mo)
 	if err != nil {
+		if mon != nil {
+			mon.Close()
+		}
 		return err
 	}
 	caFile := ""
@@ -193,10 +210,21 @@ func serveRun(cmd *cobra.Command, o *serveOptions) error {
 	}
 	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if mon != nil && o.checkN > 0 {
+		go stopAfterJudged(ctx, mon, o.checkN, stop)
+	}
 	<-ctx.Done()
 	mo.Logger.Info("shutting down: closing sessions with 1001")
 	if err := srv.Close(); err != nil {
 		return err
+	}
+	if mon != nil {
+		mon.Close()
+		judged, failed := mon.Counts()
+		fmt.Fprintf(cmd.ErrOrStderr(), "check: %d sessions judged, %d failed\n", judged, failed)
+		if failed > 0 {
+			return errFailed
+		}
 	}
 	if mo.Cassette != nil {
 		n := mismatches.Load()
@@ -206,6 +234,22 @@ func serveRun(cmd *cobra.Command, o *serveOptions) error {
 		}
 	}
 	return nil
+}
+
+// stopAfterJudged calls stop once mon has judged n sessions.
+func stopAfterJudged(ctx context.Context, mon *monitor.Monitor, n int, stop func()) {
+	for {
+		changed := mon.Changed()
+		if judged, _ := mon.Counts(); judged >= n {
+			stop()
+			return
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 func isLoopback(host string) bool {
