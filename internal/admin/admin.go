@@ -33,10 +33,10 @@ const maxBody = 4 << 20
 // Options configure the admin API.
 type Options struct {
 	Handler func() *mockserver.Handler // the mock it controls (known once the server runs)
-	Monitor *monitor.Monitor    // judged sessions
-	APIKey  string              // "" when the mock takes any key
-	Hosts   *hostcheck.Checker  // which Host headers it answers; nil: loopback only
-	Version string              // for the timeline page
+	Monitor *monitor.Monitor           // judged sessions
+	APIKey  string                     // "" when the mock takes any key
+	Hosts   *hostcheck.Checker         // which Host headers it answers; nil: loopback only
+	Version string                     // for the timeline page
 }
 
 // Wrap returns a wrapper for mockserver.Options.Wrap: requests under
@@ -50,7 +50,9 @@ func Wrap(o *Options) func(http.Handler) http.Handler {
 	mux.HandleFunc("POST "+Prefix+"sessions/{id}/faults", a.fault)
 	mux.HandleFunc("POST "+Prefix+"reset", a.reset)
 	mux.HandleFunc("PUT "+Prefix+"scenario", a.scenario)
-	mux.HandleFunc(Prefix, func(w http.ResponseWriter, r *http.Request) { fail(w, http.StatusNotFound, "no such admin route: "+r.Method+" "+r.URL.Path) })
+	mux.HandleFunc(Prefix, func(w http.ResponseWriter, r *http.Request) {
+		fail(w, http.StatusNotFound, "no such admin route: "+r.Method+" "+r.URL.Path)
+	})
 	admin := a.guard(mux)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
