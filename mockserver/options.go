@@ -1,10 +1,12 @@
 package mockserver
 
 import (
-	"github.com/rtmock/rtmock/clock"
 	"io"
 	"log/slog"
+	"net/http"
 	"time"
+
+	"github.com/rtmock/rtmock/clock"
 
 	"github.com/rtmock/rtmock/cassette"
 	"github.com/rtmock/rtmock/faults"
@@ -94,6 +96,10 @@ type Options struct {
 	// session ran (a delta due at t sent at t+late): the pacing lateness
 	// metrics report. It is called with the session's lock held: be quick.
 	OnStepLate func(late time.Duration)
+	// Wrap, when set, wraps the Handler that Server serves: a way to add
+	// routes beside the realtime ones (rtmock serve mounts its admin API
+	// and metrics so). Handler() still returns the mock's own handler.
+	Wrap func(http.Handler) http.Handler
 	// OnSessionEnd, when set, is called with each session's transcript when
 	// it ends; its frames are there only with KeepTranscripts (an Observer
 	// sees every frame without keeping them).

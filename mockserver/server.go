@@ -48,6 +48,10 @@ func New(opts *Options) (*Server, error) {
 		certPEM = pemBytes
 		ln = &sniffListener{Listener: ln, cfg: &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"http/1.1"}}}
 	}
+	var served http.Handler = h
+	if opts != nil && opts.Wrap != nil {
+		served = opts.Wrap(h)
+	}
 	s := &Server{
 		cfg:      h.cfg,
 		ln:       ln,
@@ -56,7 +60,7 @@ func New(opts *Options) (*Server, error) {
 		url:      "http://" + ln.Addr().String(),
 		serveErr: make(chan error, 1),
 		hs: &http.Server{
-			Handler: h,
+			Handler: served,
 			// Upgraded sessions are not net/http's any more: these bound
 			// only requests and idle keep-alive connections.
 			ReadHeaderTimeout: 10 * time.Second,

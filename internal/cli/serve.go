@@ -13,6 +13,9 @@ import (
 
 	"github.com/rtmock/rtmock/cassette"
 	"github.com/rtmock/rtmock/faults"
+	"github.com/rtmock/rtmock/internal/admin"
+	"github.com/rtmock/rtmock/internal/hostcheck"
+	"github.com/rtmock/rtmock/internal/monitor"
 	"github.com/rtmock/rtmock/mockserver"
 	"github.com/rtmock/rtmock/scenarios"
 	"github.com/spf13/cobra"
@@ -38,6 +41,10 @@ type serveOptions struct {
 	writeTO   time.Duration
 	idleTO    time.Duration
 	readyFile string
+	check     bool
+	checkN    int
+	noAdmin   bool
+	allowHost []string
 }
 
 // newServeCmd returns "rtmock serve". runF replaces the command's action in
@@ -82,6 +89,10 @@ session instead.`,
 	f.BoolVar(&opts.strict, "strict", false, "cassette replay: answer client events that differ from the recording with an error event, and exit 1 at shutdown if any did")
 	f.BoolVar(&opts.noTLS, "no-tls", false, "serve plain ws:// only (by default the port also answers wss:// with a self-signed certificate)")
 	f.StringVar(&opts.readyFile, "ready-file", "", "once listening, write the server's URL (one line) to `FILE`, which is removed at shutdown: with --addr 127.0.0.1:0, how a script learns the port")
+	f.BoolVar(&opts.check, "check", false, "judge every session as it ends against the conformance rules and the scenario's expect: entries; print findings, and exit 1 at shutdown if any session failed")
+	f.BoolVar(&opts.noAdmin, "no-admin", false, "do not serve the admin API under /__rtmock/ (see docs/admin.md)")
+	f.StringArrayVar(&opts.allowHost, "allow-host", nil, "also answer admin requests addressed to this host name (default: loopback names and addresses only; repeatable)")
+	f.IntVar(&opts.checkN, "check-exit-after", 0, "with --check: shut down after `N` sessions were judged (for CI)")
 	f.StringVar(&opts.caFile, "ca-file", "", "where to write the self-signed certificate for TLS clients, replaced as a whole and removed at exit (default: cert.pem in a new private directory of the temp dir)")
 	return cmd
 }
@@ -95,6 +106,9 @@ func serveOpts(cmd *cobra.Command, o *serveOptions) (*mockserver.Options, error)
 	log, err := newLogger(cmd.ErrOrStderr(), o.logFormat, o.verbose)
 	if err != nil {
 		return nil, err
+	}
+	if o.checkN < 0 || o.checkN > 0 && !o.check {
+		return nil, usagef("--check-exit-after needs --check and a positive number of sessions")
 	}
 	if o.maxSess < 1 || o.maxMsg < 1024 || o.maxQueued < 1024 || o.maxHeader < 4096 || o.writeTO <= 0 || o.idleTO <= 0 {
 		return nil, usagef("--max-sessions must be at least 1, --max-message-bytes and --max-queued-bytes at least 1024, --max-header-bytes at least 4096, and the timeouts positive")
@@ -163,8 +177,32 @@ func serveRun(cmd *cobra.Command, o *serveOptions) error {
 		mo.Logger.Info("session ended", "session", tr.SessionID, "dialect", tr.Dialect, "path", tr.Path,
 			"closed_by", tr.ClosedBy, "code", tr.CloseCode, "errors", tr.Errors, "mismatches", len(tr.Mismatches))
 	}
-	srv, err := mockserver.New(mo)
+	var mon *monitor.Monitor
+	var srv *mockserver.Server
+	if o.check || !o.noAdmin {
+		mopts := &monitor.Options{Scenario: func() *scenarios.Scenario { return srv.Handler().Scenario() }}
+		if o.check {
+			mopts.Out = cmd.ErrOrStderr()
+		} else {
+			mopts.Keep = 20 // for the admin API only: the last sessions, not a history
+		}
+		mon = monitor.New(mopts)
+		mo.Observer = mon.Observer()
+	}
+	if !o.noAdmin {
+		hosts, err := hostcheck.New(o.allowHost)
+		if err != nil {
+			mon.Close()
+			return usagef("--allow-host: %v", err)
+		}
+		mo.Wrap = admin.Wrap(&admin.Options{Monitor: mon, APIKey: o.apiKey, Hosts: hosts, Version: Version,
+			Handler: func() *mockserver.Handler { return srv.Handler() }})
+	}
+	srv, err = mockserver.New(mo)
 	if err != nil {
+		if mon != nil {
+			mon.Close()
+		}
 		return err
 	}
 	caFile := ""
@@ -193,10 +231,23 @@ func serveRun(cmd *cobra.Command, o *serveOptions) error {
 	}
 	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if mon != nil && o.checkN > 0 {
+		go stopAfterJudged(ctx, mon, o.checkN, stop)
+	}
 	<-ctx.Done()
 	mo.Logger.Info("shutting down: closing sessions with 1001")
 	if err := srv.Close(); err != nil {
 		return err
+	}
+	if mon != nil {
+		mon.Close()
+	}
+	if o.check {
+		judged, failed := mon.Counts()
+		fmt.Fprintf(cmd.ErrOrStderr(), "check: %d sessions judged, %d failed\n", judged, failed)
+		if failed > 0 {
+			return errFailed
+		}
 	}
 	if mo.Cassette != nil {
 		n := mismatches.Load()
@@ -206,6 +257,22 @@ func serveRun(cmd *cobra.Command, o *serveOptions) error {
 		}
 	}
 	return nil
+}
+
+// stopAfterJudged calls stop once mon has judged n sessions.
+func stopAfterJudged(ctx context.Context, mon *monitor.Monitor, n int, stop func()) {
+	for {
+		changed := mon.Changed()
+		if judged, _ := mon.Counts(); judged >= n {
+			stop()
+			return
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 func isLoopback(host string) bool {
@@ -254,6 +321,9 @@ func printBanner(cmd *cobra.Command, srv *mockserver.Server, o *serveOptions, mo
 		// NODE_EXTRA_CA_CERTS adds to the trust store; SSL_CERT_FILE would
 		// replace the whole of it for that shell.
 		fmt.Fprintf(w, "  export NODE_EXTRA_CA_CERTS=%s   # adds this one certificate to what Node trusts\n", caFile)
+	}
+	if !o.noAdmin {
+		fmt.Fprintf(w, "\nAdmin API: %s/__rtmock/sessions (sessions and verdicts; docs/admin.md)\n", url)
 	}
 	fmt.Fprintf(w, "\nEndpoints: /openai/realtime?api-version=…&deployment=… (Azure preview), /openai/v1/realtime?model=… (Azure GA), /v1/realtime?model=… (OpenAI; preview with OpenAI-Beta: realtime=v1)\n")
 }

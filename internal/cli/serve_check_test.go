@@ -1,0 +1,83 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/rtmock/rtmock/internal/rttest"
+)
+
+// serveCheck runs rtmock serve SCENARIO --check --check-exit-after 1,
+// plays client against it, and returns how serve ended and what it wrote
+// to stderr.
+func serveCheck(t *testing.T, scenario string, client func(c *rttest.Client)) (error, string) {
+	t.Helper()
+	ready := filepath.Join(t.TempDir(), "url")
+	var stderr syncBuffer
+	cmd := NewRootCmd()
+	cmd.SetArgs([]string{"serve", scenario, "--check", "--check-exit-after", "1", "--addr", "127.0.0.1:0", "--no-tls", "--ready-file", ready})
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(&stderr)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- cmd.ExecuteContext(ctx) }()
+	var url string
+	for url == "" {
+		select {
+		case err := <-done:
+			t.Fatalf("serve ended before it was ready: %v\n%s", err, stderr.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+		if b, err := os.ReadFile(ready); err == nil && strings.HasSuffix(string(b), "\n") {
+			url = strings.TrimSpace(string(b))
+		}
+	}
+	c := rttest.Dial(t, url+"/openai/realtime?api-version=2024-10-01-preview&deployment=gpt-4o-realtime-preview", nil)
+	c.Until("session.created")
+	client(c)
+	return <-done, stderr.String()
+}
+
+// TestServeCheckFailsTheBuild: with --check, a session that breaks a rule
+// makes serve print the finding and exit 1; a correct one exits 0.
+func TestServeCheckFailsTheBuild(t *testing.T) {
+	t.Parallel()
+	t.Run("a response.create while one is active", func(t *testing.T) {
+		t.Parallel()
+		err, out := serveCheck(t, "hello", func(c *rttest.Client) {
+			c.Send(`{"type":"response.create"}`)
+			c.Send(`{"type":"response.create"}`)
+			c.Until("error")
+			c.Until("response.done")
+			c.Conn.Close(websocket.StatusNormalClosure, "")
+		})
+		if !errors.Is(err, errFailed) {
+			t.Errorf("serve returned %v, want the failure exit", err)
+		}
+		if !strings.Contains(out, "FAIL") || !strings.Contains(out, "RT-ACTIVE-RESPONSE") || !strings.Contains(out, "1 failed") {
+			t.Errorf("stderr does not report the finding:\n%s", out)
+		}
+	})
+	t.Run("a correct session", func(t *testing.T) {
+		t.Parallel()
+		err, out := serveCheck(t, "hello", func(c *rttest.Client) {
+			c.Send(`{"type":"response.create"}`)
+			c.Until("response.done")
+			c.Conn.Close(websocket.StatusNormalClosure, "")
+		})
+		if err != nil {
+			t.Errorf("serve returned %v, want success\n%s", err, out)
+		}
+		if !strings.Contains(out, "pass") || !strings.Contains(out, "1 sessions judged, 0 failed") {
+			t.Errorf("stderr:\n%s", out)
+		}
+	})
+}
