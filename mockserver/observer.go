@@ -75,3 +75,26 @@ func (f ObserverFuncs) SessionEnded(s *SessionInfo, t *Transcript) {
 		f.Ended(s, t)
 	}
 }
+
+// Observers is one Observer made of several, called in order.
+func Observers(obs ...Observer) Observer { return observers(obs) }
+
+type observers []Observer
+
+func (o observers) SessionStarted(s *SessionInfo) {
+	for _, x := range o {
+		x.SessionStarted(s)
+	}
+}
+
+func (o observers) Frame(s *SessionInfo, f *Observed) {
+	for _, x := range o {
+		x.Frame(s, f)
+	}
+}
+
+func (o observers) SessionEnded(s *SessionInfo, t *Transcript) {
+	for _, x := range o {
+		x.SessionEnded(s, t)
+	}
+}

@@ -37,6 +37,8 @@ type Options struct {
 	APIKey  string                     // "" when the mock takes any key
 	Hosts   *hostcheck.Checker         // which Host headers it answers; nil: loopback only
 	Version string                     // for the timeline page
+	// Middleware, when set, wraps the admin API (to count its requests).
+	Middleware func(http.Handler) http.Handler
 }
 
 // Wrap returns a wrapper for mockserver.Options.Wrap: requests under
@@ -54,6 +56,9 @@ func Wrap(o *Options) func(http.Handler) http.Handler {
 		fail(w, http.StatusNotFound, "no such admin route: "+r.Method+" "+r.URL.Path)
 	})
 	admin := a.guard(mux)
+	if o.Middleware != nil {
+		admin = o.Middleware(admin)
+	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if strings.HasPrefix(r.URL.Path, Prefix) {

@@ -14,10 +14,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() {
-	extraCommands = append(extraCommands, func() *cobra.Command { return benchNewCmd(nil) })
-}
-
 // benchOptions are the flags of rtmock bench.
 type benchOptions struct {
 	scenario string
@@ -41,7 +37,11 @@ type benchOptions struct {
 func benchNewCmd(runF func(*cobra.Command, *benchOptions) error) *cobra.Command {
 	o := &benchOptions{}
 	cmd := &cobra.Command{
-		Use:   "bench [--scenario NAME | --cassette FILE] [-c 100] [--turns 5] [--pairs 5] [--pace instant] [--duration 60s] [--idle 1000] [--json]",
+		Use: "bench [--scenario NAME | --cassette FILE] [-c 100] [--turns 5] [--pairs 5] [--pace instant] [--duration 60s] [--idle 1000] [--json]",
+		Example: `  rtmock bench -c 100 --pairs 5
+  rtmock bench --split -c 100 --turns 40 --pairs 5 --idle 0     # each server in its own process
+  rtmock bench --pace realtime -c 1000 --turns 5 --idle 0        # pacing lateness
+  rtmock bench --record default-20.jsonl --turns 20 && rtmock bench --cassette default-20.jsonl`,
 		Short: "Measure how many concurrent sessions rtmock carries, next to a raw baseline",
 		Long: `Open many concurrent sessions against an in-process rtmock on loopback (or
 a running one with --url), run turns in each, and report events/s, MB/s,

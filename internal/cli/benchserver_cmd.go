@@ -24,10 +24,6 @@ import (
 // command bench-server, so that the bench measures each server's own CPU
 // time and memory.
 
-func init() {
-	extraCommands = append(extraCommands, newBenchServerCmd)
-}
-
 type benchServerOptions struct {
 	role      string
 	script    string

@@ -20,7 +20,10 @@ import (
 // newCassetteCmd returns "rtmock cassette" and its subcommands.
 func newCassetteCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "cassette",
+		Use: "cassette",
+		Example: `  rtmock cassette inspect session.jsonl
+  rtmock cassette audio session.jsonl --out reply.wav
+  rtmock cassette scrub session.jsonl --redact 'my-key' -o clean.jsonl`,
 		Short: "Inspect, scrub and listen to recorded cassettes",
 		Long: `Cassettes are the JSON Lines recordings rtrecord writes: a header, then every
 frame of one realtime session with its time and direction.`,
@@ -47,7 +50,9 @@ func cassetteOneFile(_ *cobra.Command, args []string) error {
 func cassetteInspectCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "inspect FILE [--json]",
+		Use: "inspect FILE [--json]",
+		Example: `  rtmock cassette inspect session.jsonl
+  rtmock cassette inspect session.jsonl --json | jq .responses`,
 		Short: "Summarize a cassette: turns, durations, events, audio, errors",
 		Args:  cassetteOneFile,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -242,8 +247,9 @@ func cassetteScrubCmd() *cobra.Command {
 	var redact []string
 	var output string
 	cmd := &cobra.Command{
-		Use:   "scrub FILE --redact VALUE... [-o OUT]",
-		Short: "Replace secret values in a cassette with [REDACTED] (atomic rewrite)",
+		Use:     "scrub FILE --redact VALUE... [-o OUT]",
+		Example: `  rtmock cassette scrub session.jsonl --redact 'sk-live-123' --redact 'Jane Doe' -o shared.jsonl`,
+		Short:   "Replace secret values in a cassette with [REDACTED] (atomic rewrite)",
 		Long: `scrub rewrites a cassette with every --redact value, as it is, URL-encoded or
 JSON-escaped, replaced by [REDACTED]. The file is replaced atomically (or OUT
 is written): a temporary file is written, synced and renamed.`,
@@ -277,7 +283,9 @@ is written): a temporary file is written, synced and renamed.`,
 func cassetteAudioCmd() *cobra.Command {
 	var out, dir string
 	cmd := &cobra.Command{
-		Use:   "audio FILE --out x.wav [--dir server|client]",
+		Use: "audio FILE --out x.wav [--dir server|client]",
+		Example: `  rtmock cassette audio session.jsonl --out assistant.wav
+  rtmock cassette audio session.jsonl --out mic.wav --dir client`,
 		Short: "Write the audio of one direction as a WAV file",
 		Long: `audio joins the audio one side sent (the server's audio deltas, or the
 client's input_audio_buffer.append events) into a mono WAV file: PCM16 at

@@ -68,7 +68,9 @@ func addVersion(root *cobra.Command, name string) {
 	root.Version = Version
 	root.SetVersionTemplate(name + " {{.Version}}\n")
 	root.AddCommand(&cobra.Command{
-		Use:   "version",
+		Use: "version",
+		Example: `  rtmock version
+  rtmock --version`,
 		Short: "Print the version",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -154,17 +156,11 @@ clients for the protocol mistakes the live service punishes.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	cassetteCmd := newCassetteCmd()
 	cassetteCmd.AddCommand(newToScenarioCmd())
-	root.AddCommand(newServeCmd(nil), newScenariosCmd(), newValidateCmd(), cassetteCmd)
+	root.AddCommand(newServeCmd(nil), newScenariosCmd(), newValidateCmd(), cassetteCmd,
+		newConformanceCmd(), newViewCmd(), benchNewCmd(nil), newBenchServerCmd(), newHealthcheckCmd())
 	addVersion(root, "rtmock")
-	for _, extra := range extraCommands {
-		root.AddCommand(extra())
-	}
 	return root
 }
-
-// extraCommands are added by the other files of this package (scenarios,
-// cassettes, conformance, bench) through init functions.
-var extraCommands []func() *cobra.Command
 
 // newLogger returns the logger of a command: text or JSON on stderr.
 func newLogger(w io.Writer, format string, verbose bool) (*slog.Logger, error) {

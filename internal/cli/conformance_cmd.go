@@ -18,8 +18,6 @@ import (
 	"github.com/rtmock/rtmock/scenarios"
 )
 
-func init() { extraCommands = append(extraCommands, newConformanceCmd) }
-
 // conformanceOptions are the flags of "rtmock conformance".
 type conformanceOptions struct {
 	client    string
@@ -104,7 +102,9 @@ setup errors.`,
 func conformanceNewCheckCmd(checkF func(*cobra.Command, *conformanceCheckOptions) error) *cobra.Command {
 	o := &conformanceCheckOptions{}
 	cmd := &cobra.Command{
-		Use:   "check FILE.jsonl",
+		Use: "check FILE.jsonl",
+		Example: `  rtmock conformance check recorded.jsonl
+  rtmock conformance check recorded.jsonl --scenario barge-in --junit report.xml`,
 		Short: "Judge a recorded session (a cassette, or a file of frame lines) against the rules",
 		Long: `Judge a session recorded with rtrecord, or a transcript the conformance run
 wrote, against the conformance rules. Rules that need to know what the client

@@ -10,8 +10,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { extraCommands = append(extraCommands, newHealthcheckCmd) }
-
 // newHealthcheckCmd returns "rtmock healthcheck": the probe a container
 // image without curl runs against the server in it.
 func newHealthcheckCmd() *cobra.Command {

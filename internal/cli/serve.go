@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/rtmock/rtmock/faults"
 	"github.com/rtmock/rtmock/internal/admin"
 	"github.com/rtmock/rtmock/internal/hostcheck"
+	"github.com/rtmock/rtmock/internal/metrics"
 	"github.com/rtmock/rtmock/internal/monitor"
 	"github.com/rtmock/rtmock/mockserver"
 	"github.com/rtmock/rtmock/scenarios"
@@ -44,7 +46,9 @@ type serveOptions struct {
 	check     bool
 	checkN    int
 	noAdmin   bool
+	noMetrics bool
 	allowHost []string
+	drain     time.Duration
 }
 
 // newServeCmd returns "rtmock serve". runF replaces the command's action in
@@ -52,7 +56,12 @@ type serveOptions struct {
 func newServeCmd(runF func(*cobra.Command, *serveOptions) error) *cobra.Command {
 	opts := &serveOptions{}
 	cmd := &cobra.Command{
-		Use:   "serve [SCENARIO | FILE.yaml | CASSETTE.jsonl]",
+		Use: "serve [SCENARIO | FILE.yaml | CASSETTE.jsonl]",
+		Example: `  rtmock serve                                   # the default reply on 127.0.0.1:8080
+  rtmock serve scenarios/barge-in.yaml            # a scenario file (or a built-in's name: barge-in)
+  rtmock serve recorded.jsonl --strict            # replay a cassette; exit 1 on a differing client
+  rtmock serve barge-in --check --check-exit-after 1 --addr 127.0.0.1:0 --ready-file url
+  rtmock serve --fault 'drop:match=response.*audio.delta,p=0.1' --pace realtime`,
 		Short: "Serve a simulated realtime session (default reply, a scenario, or a cassette)",
 		Long: `Serve the Realtime API on a local port. Point an SDK at the printed URL.
 
@@ -91,6 +100,8 @@ session instead.`,
 	f.StringVar(&opts.readyFile, "ready-file", "", "once listening, write the server's URL (one line) to `FILE`, which is removed at shutdown: with --addr 127.0.0.1:0, how a script learns the port")
 	f.BoolVar(&opts.check, "check", false, "judge every session as it ends against the conformance rules and the scenario's expect: entries; print findings, and exit 1 at shutdown if any session failed")
 	f.BoolVar(&opts.noAdmin, "no-admin", false, "do not serve the admin API under /__rtmock/ (see docs/admin.md)")
+	f.BoolVar(&opts.noMetrics, "no-metrics", false, "do not serve Prometheus metrics at /metrics")
+	f.DurationVar(&opts.drain, "drain", 0, "on SIGTERM, stop taking sessions (503, /readyz unready) and let live ones end on their own for up to this long before closing them with 1001 (default: close them at once)")
 	f.StringArrayVar(&opts.allowHost, "allow-host", nil, "also answer admin requests addressed to this host name (default: loopback names and addresses only; repeatable)")
 	f.IntVar(&opts.checkN, "check-exit-after", 0, "with --check: shut down after `N` sessions were judged (for CI)")
 	f.StringVar(&opts.caFile, "ca-file", "", "where to write the self-signed certificate for TLS clients, replaced as a whole and removed at exit (default: cert.pem in a new private directory of the temp dir)")
@@ -177,26 +188,10 @@ func serveRun(cmd *cobra.Command, o *serveOptions) error {
 		mo.Logger.Info("session ended", "session", tr.SessionID, "dialect", tr.Dialect, "path", tr.Path,
 			"closed_by", tr.ClosedBy, "code", tr.CloseCode, "errors", tr.Errors, "mismatches", len(tr.Mismatches))
 	}
-	var mon *monitor.Monitor
 	var srv *mockserver.Server
-	if o.check || !o.noAdmin {
-		mopts := &monitor.Options{Scenario: func() *scenarios.Scenario { return srv.Handler().Scenario() }}
-		if o.check {
-			mopts.Out = cmd.ErrOrStderr()
-		} else {
-			mopts.Keep = 20 // for the admin API only: the last sessions, not a history
-		}
-		mon = monitor.New(mopts)
-		mo.Observer = mon.Observer()
-	}
-	if !o.noAdmin {
-		hosts, err := hostcheck.New(o.allowHost)
-		if err != nil {
-			mon.Close()
-			return usagef("--allow-host: %v", err)
-		}
-		mo.Wrap = admin.Wrap(&admin.Options{Monitor: mon, APIKey: o.apiKey, Hosts: hosts, Version: Version,
-			Handler: func() *mockserver.Handler { return srv.Handler() }})
+	mon, err := serveExtras(cmd, o, mo, func() *mockserver.Handler { return srv.Handler() })
+	if err != nil {
+		return err
 	}
 	srv, err = mockserver.New(mo)
 	if err != nil {
@@ -235,6 +230,12 @@ func serveRun(cmd *cobra.Command, o *serveOptions) error {
 		go stopAfterJudged(ctx, mon, o.checkN, stop)
 	}
 	<-ctx.Done()
+	if o.drain > 0 {
+		mo.Logger.Info("draining: no new sessions; live ones may end on their own", "for", o.drain, "live", srv.Handler().LiveSessions())
+		dctx, cancel := context.WithTimeout(context.Background(), o.drain)
+		srv.Handler().Drain(dctx)
+		cancel()
+	}
 	mo.Logger.Info("shutting down: closing sessions with 1001")
 	if err := srv.Close(); err != nil {
 		return err
@@ -257,6 +258,55 @@ func serveRun(cmd *cobra.Command, o *serveOptions) error {
 		}
 	}
 	return nil
+}
+
+// serveExtras adds to the mock what serve offers beside it: the monitor
+// that judges sessions (--check, and the admin API's verdicts), the admin
+// API and the metrics, all watching through one Observer and mounted with
+// Options.Wrap. It returns the monitor, nil when nothing needs one.
+func serveExtras(cmd *cobra.Command, o *serveOptions, mo *mockserver.Options, handler func() *mockserver.Handler) (*monitor.Monitor, error) {
+	var obs []mockserver.Observer
+	var wraps []func(http.Handler) http.Handler
+	var mt *metrics.Metrics
+	if !o.noMetrics {
+		mt = metrics.New()
+		obs = append(obs, mt.Observer())
+		mo.OnStepLate = mt.StepLate
+		wraps = append(wraps, mt.Wrap)
+	}
+	var mon *monitor.Monitor
+	if o.check || !o.noAdmin {
+		mopts := &monitor.Options{Scenario: func() *scenarios.Scenario { return handler().Scenario() }}
+		if o.check {
+			mopts.Out = cmd.ErrOrStderr()
+		} else {
+			mopts.Keep = 20 // for the admin API only: the last sessions, not a history
+		}
+		mon = monitor.New(mopts)
+		obs = append(obs, mon.Observer())
+	}
+	if !o.noAdmin {
+		hosts, err := hostcheck.New(o.allowHost)
+		if err != nil {
+			mon.Close()
+			return nil, usagef("--allow-host: %v", err)
+		}
+		ao := &admin.Options{Monitor: mon, APIKey: o.apiKey, Hosts: hosts, Version: Version, Handler: handler}
+		if mt != nil {
+			ao.Middleware = mt.CountAdmin
+		}
+		wraps = append(wraps, admin.Wrap(ao))
+	}
+	if len(obs) > 0 {
+		mo.Observer = mockserver.Observers(obs...)
+	}
+	mo.Wrap = func(h http.Handler) http.Handler {
+		for _, w := range wraps {
+			h = w(h)
+		}
+		return h
+	}
+	return mon, nil
 }
 
 // stopAfterJudged calls stop once mon has judged n sessions.

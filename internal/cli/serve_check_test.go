@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -80,4 +81,54 @@ func TestServeCheckFailsTheBuild(t *testing.T) {
 			t.Errorf("stderr:\n%s", out)
 		}
 	})
+}
+
+// TestServeDrain: on SIGTERM (here, the command's context ending) with
+// --drain, serve refuses new sessions with 503 and reports itself unready,
+// lets the live session go on, and returns once it ended.
+func TestServeDrain(t *testing.T) {
+	t.Parallel()
+	ready := filepath.Join(t.TempDir(), "url")
+	cmd := NewRootCmd()
+	cmd.SetArgs([]string{"serve", "--drain", "1m", "--addr", "127.0.0.1:0", "--no-tls", "--pace", "instant", "--ready-file", ready})
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(io.Discard)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- cmd.ExecuteContext(ctx) }()
+	var url string
+	for url == "" {
+		select {
+		case err := <-done:
+			t.Fatalf("serve ended before it was ready: %v", err)
+		case <-time.After(10 * time.Millisecond):
+		}
+		if b, err := os.ReadFile(ready); err == nil && strings.HasSuffix(string(b), "\n") {
+			url = strings.TrimSpace(string(b))
+		}
+	}
+	c := rttest.Dial(t, url+"/openai/v1/realtime?model=m", nil)
+	c.Next()
+	cancel() // SIGTERM
+	for {    // until the server is draining
+		resp, err := http.Get(url + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusServiceUnavailable {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if _, resp, err := rttest.TryDial(t, url+"/openai/v1/realtime?model=m", nil); err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("a new session while draining: %v %v, want 503", resp, err)
+	}
+	c.Send(`{"type":"response.create"}`)
+	c.Until("response.done") // the live session still works
+	c.Conn.Close(websocket.StatusNormalClosure, "")
+	if err := <-done; err != nil {
+		t.Errorf("serve returned %v", err)
+	}
 }

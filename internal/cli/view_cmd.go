@@ -22,8 +22,6 @@ import (
 	"github.com/rtmock/rtmock/scenarios"
 )
 
-func init() { extraCommands = append(extraCommands, newViewCmd) }
-
 // viewOptions are the flags of "rtmock view".
 type viewOptions struct {
 	paths    []string
