@@ -9,6 +9,7 @@ package admin
 import (
 	"bytes"
 	"crypto/subtle"
+	"embed"
 	"encoding/json"
 	"errors"
 	"io"
@@ -52,6 +53,9 @@ func Wrap(o *Options) func(http.Handler) http.Handler {
 	mux.HandleFunc("POST "+Prefix+"sessions/{id}/faults", a.fault)
 	mux.HandleFunc("POST "+Prefix+"reset", a.reset)
 	mux.HandleFunc("PUT "+Prefix+"scenario", a.scenario)
+	mux.HandleFunc("GET "+Prefix+"ui", serveAsset("ui.html", "text/html; charset=utf-8"))
+	mux.HandleFunc("GET "+Prefix+"ui.js", serveAsset("ui.js", "text/javascript; charset=utf-8"))
+	mux.HandleFunc("GET "+Prefix+"ui.css", serveAsset("ui.css", "text/css; charset=utf-8"))
 	mux.HandleFunc(Prefix, func(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusNotFound, "no such admin route: "+r.Method+" "+r.URL.Path)
 	})
@@ -71,6 +75,25 @@ func Wrap(o *Options) func(http.Handler) http.Handler {
 }
 
 type api struct{ o Options }
+
+// UIPath is the live list of sessions (rtmock serve --ui).
+const UIPath = Prefix + "ui"
+
+//go:embed ui.html ui.js ui.css
+var assets embed.FS
+
+func serveAsset(name, contentType string) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		b, err := assets.ReadFile(name)
+		if err != nil {
+			fail(w, http.StatusInternalServerError, err.Error())
+			return
+		}
+		w.Header().Set("Content-Type", contentType)
+		w.Header().Set("Cache-Control", "no-store")
+		w.Write(b)
+	}
+}
 
 // guard refuses other hosts (DNS rebinding) and wrong keys.
 func (a *api) guard(next http.Handler) http.Handler {

@@ -47,6 +47,7 @@ type serveOptions struct {
 	checkN    int
 	noAdmin   bool
 	noMetrics bool
+	ui        bool
 	allowHost []string
 	drain     time.Duration
 }
@@ -100,6 +101,7 @@ session instead.`,
 	f.StringVar(&opts.readyFile, "ready-file", "", "once listening, write the server's URL (one line) to `FILE`, which is removed at shutdown: with --addr 127.0.0.1:0, how a script learns the port")
 	f.BoolVar(&opts.check, "check", false, "judge every session as it ends against the conformance rules and the scenario's expect: entries; print findings, and exit 1 at shutdown if any session failed")
 	f.BoolVar(&opts.noAdmin, "no-admin", false, "do not serve the admin API under /__rtmock/ (see docs/admin.md)")
+	f.BoolVar(&opts.ui, "ui", false, "open the live list of sessions (/__rtmock/ui) in the browser: each as it runs, with its verdict and timeline once it ends")
 	f.BoolVar(&opts.noMetrics, "no-metrics", false, "do not serve Prometheus metrics at /metrics")
 	f.DurationVar(&opts.drain, "drain", 0, "on SIGTERM, stop taking sessions (503, /readyz unready) and let live ones end on their own for up to this long before closing them with 1001 (default: close them at once)")
 	f.StringArrayVar(&opts.allowHost, "allow-host", nil, "also answer admin requests addressed to this host name (default: loopback names and addresses only; repeatable)")
@@ -117,6 +119,9 @@ func serveOpts(cmd *cobra.Command, o *serveOptions) (*mockserver.Options, error)
 	log, err := newLogger(cmd.ErrOrStderr(), o.logFormat, o.verbose)
 	if err != nil {
 		return nil, err
+	}
+	if o.ui && o.noAdmin {
+		return nil, usagef("--ui is served by the admin API: it does not go with --no-admin")
 	}
 	if o.checkN < 0 || o.checkN > 0 && !o.check {
 		return nil, usagef("--check-exit-after needs --check and a positive number of sessions")
@@ -219,6 +224,11 @@ func serveRun(cmd *cobra.Command, o *serveOptions) error {
 			return fmt.Errorf("write --ready-file: %w", err)
 		}
 		defer os.Remove(o.readyFile)
+	}
+	if o.ui {
+		if err := openBrowser(srv.URL() + admin.UIPath); err != nil {
+			fmt.Fprintf(cmd.ErrOrStderr(), "could not open a browser (%v): open %s%s yourself\n", err, srv.URL(), admin.UIPath)
+		}
 	}
 	parent := cmd.Context()
 	if parent == nil {
@@ -373,7 +383,7 @@ func printBanner(cmd *cobra.Command, srv *mockserver.Server, o *serveOptions, mo
 		fmt.Fprintf(w, "  export NODE_EXTRA_CA_CERTS=%s   # adds this one certificate to what Node trusts\n", caFile)
 	}
 	if !o.noAdmin {
-		fmt.Fprintf(w, "\nAdmin API: %s/__rtmock/sessions (sessions and verdicts; docs/admin.md)\n", url)
+		fmt.Fprintf(w, "\nAdmin API: %s/__rtmock/sessions (sessions and verdicts; docs/admin.md); live list: %s%s\n", url, url, admin.UIPath)
 	}
 	fmt.Fprintf(w, "\nEndpoints: /openai/realtime?api-version=…&deployment=… (Azure preview), /openai/v1/realtime?model=… (Azure GA), /v1/realtime?model=… (OpenAI; preview with OpenAI-Beta: realtime=v1)\n")
 }
