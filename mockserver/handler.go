@@ -3,13 +3,15 @@ package mockserver
 import (
 	"context"
 	"fmt"
-	"github.com/rtmock/rtmock/scenarios"
 	"io"
 	"math/rand/v2"
 	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/rtmock/rtmock/mockserver/rtc"
+	"github.com/rtmock/rtmock/scenarios"
 )
 
 // Handler serves the realtime endpoints. Use it to mount the mock inside
@@ -31,6 +33,7 @@ type Handler struct {
 	rng         *rand.Rand // handshake faults; guarded by mu
 	stopWatch   chan struct{}
 	watchDone   chan struct{}
+	rtc         *rtc.Handler // the WebRTC routes
 }
 
 // NewHandler returns a Handler. Close it to end its sessions.
@@ -39,6 +42,11 @@ func NewHandler(opts *Options) (*Handler, error) {
 	h := &Handler{cfg: cfg, sessions: map[*session]struct{}{}, rng: rand.New(rand.NewPCG(uint64(cfg.Seed), 0x5eed)),
 		stopWatch: make(chan struct{}), watchDone: make(chan struct{})}
 	h.scn.Store(cfg.Scenario)
+	r, err := h.newRTC()
+	if err != nil {
+		return nil, err
+	}
+	h.rtc = r
 	go h.watch()
 	return h, nil
 }
@@ -71,6 +79,7 @@ func (h *Handler) Close() {
 		}()
 	}
 	wg.Wait()
+	h.rtc.Close() // ends the calls that were still being set up
 	h.wg.Wait()
 	close(h.stopWatch)
 	<-h.watchDone
@@ -182,6 +191,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case "/readyz":
 		h.ready(w)
+		return
+	}
+	if rtc.Handles(r.URL.Path) {
+		h.rtc.ServeHTTP(w, r)
 		return
 	}
 	if !h.begin() {

@@ -1,13 +1,14 @@
 package mockserver
 
 import (
-	"github.com/rtmock/rtmock/clock"
-	"github.com/rtmock/rtmock/scenarios"
 	"math/rand/v2"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/rtmock/rtmock/clock"
+	"github.com/rtmock/rtmock/scenarios"
 
 	"github.com/rtmock/rtmock/cassette"
 	"github.com/rtmock/rtmock/realtime"
@@ -67,6 +68,7 @@ type session struct {
 	seed    int64
 	parser  realtime.Parser
 	t       transport
+	sink    audioSink // the assistant's audio when the transport plays it (WebRTC); nil: audio delta events
 	q       sched
 	pipe    pipeline
 	m       mode

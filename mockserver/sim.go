@@ -110,6 +110,8 @@ var handlers = map[realtime.ClientKind]func(*sim, *realtime.ClientEvent) *realti
 	realtime.ClientKindItemTruncate:   (*sim).onItemTruncate,
 	realtime.ClientKindResponseCreate: (*sim).onResponseCreate,
 	realtime.ClientKindResponseCancel: (*sim).onResponseCancel,
+
+	realtime.ClientKindOutputAudioBufferClear: (*sim).onOutputAudioBufferClear,
 }
 
 func (m *sim) dispatch(ev *realtime.ClientEvent) *realtime.Error {

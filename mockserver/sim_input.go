@@ -90,6 +90,7 @@ func (m *sim) speechStarted(startMs int) {
 	m.speechItemID = m.ids.make("item_")
 	m.emitKind(realtime.KindSpeechStarted, kv{"audio_start_ms", startMs}, kv{"item_id", m.speechItemID})
 	if td := m.conf.TurnDetection; td != nil && td.InterruptResponse && m.active != nil {
+		m.clearPlayback()
 		m.finishResponse(m.active, "cancelled", "turn_detected")
 	}
 }
@@ -265,4 +266,32 @@ func (m *sim) scheduleInterrupt(r *response, in *scenarios.Interrupt) {
 			m.speechStopped(end, in.Transcript)
 		})
 	})
+}
+
+// clearPlayback stops a WebRTC call's assistant audio at once (barge-in,
+// or the client's output_audio_buffer.clear): the audio queued is dropped,
+// the item keeps only what was played, and output_audio_buffer.cleared
+// says so. Nothing happens on other transports, or with nothing queued.
+func (m *sim) clearPlayback() {
+	if m.sink == nil {
+		return
+	}
+	respID, itemID, playedMs := m.sink.ClearAudio()
+	if respID == "" {
+		return
+	}
+	if it := m.conv.get(itemID); it != nil && len(it.Content) > 0 {
+		it.Content[0].AudioBytes = min(it.Content[0].AudioBytes, playedMs*audio.PCM16.BytesPerMs())
+	}
+	m.emitKind(realtime.KindOutputAudioBufferCleared, kv{"response_id", respID})
+}
+
+// onOutputAudioBufferClear is the client cutting the assistant off
+// (WebRTC): the audio stops, and the response ends as cancelled.
+func (m *sim) onOutputAudioBufferClear(*realtime.ClientEvent) *realtime.Error {
+	m.clearPlayback()
+	if m.active != nil {
+		m.finishResponse(m.active, "cancelled", "client_cancelled")
+	}
+	return nil
 }

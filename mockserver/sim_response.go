@@ -111,6 +111,9 @@ func (m *sim) createResponse(reply *scenarios.Reply, p *responseParams, interrup
 		maxTokens: m.conf.MaxOutputTokens, metadata: p.metadata, interrupt: interrupt,
 	}
 	p.apply(r)
+	if m.sink != nil {
+		r.format = audio.PCM16 // a call's track takes PCM16 24 kHz, whatever the session says
+	}
 	r.inputTokens, r.inputAudio = m.inputTokens()
 	if r.oob {
 		if m.oob == nil {
@@ -278,6 +281,12 @@ func (m *sim) sendAudioDelta(r *response, it *item, outputIndex int, tone *audio
 	}
 	r.audioSent += n
 	it.Content[0].AudioBytes = r.audioSent
+	if m.sink != nil {
+		// WebRTC: the audio goes on the track, paced by the call; no
+		// audio delta events.
+		m.sink.PlayAudio(r.ID, it.ID, tone.AppendBytes(nil, off, n))
+		return
+	}
 	typ := m.dialect.Name(realtime.KindAudioDelta)
 	b := m.h.frames.get()
 	b = append(b, `{"type":"`...)
@@ -465,6 +474,9 @@ func (m *sim) closeMessage(r *response, it *item, itemStatus string) {
 		if p.Kind == partAudio {
 			t := r.transcriptSent.String()
 			p.Transcript = &t
+			if m.sink != nil {
+				m.sink.EndAudio(r.ID)
+			}
 			m.emitKind(realtime.KindAudioDone, ids...)
 			m.emitKind(realtime.KindAudioTranscriptDone, append(ids, kv{"transcript", t})...)
 		} else {

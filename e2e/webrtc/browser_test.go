@@ -19,9 +19,11 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/rtmock/rtmock/audio"
+	"github.com/rtmock/rtmock/mockserver"
 	"github.com/rtmock/rtmock/mockserver/rtc"
 	"github.com/rtmock/rtmock/mockserver/rtc/rtctest"
 	"github.com/rtmock/rtmock/realtime"
+	"github.com/rtmock/rtmock/scenarios"
 )
 
 const (
@@ -440,5 +442,75 @@ func checkReply(t *testing.T, r pageResult, replies int) {
 	}
 	if math.Abs(a.PeakHz-440) > 12 {
 		t.Errorf("the received audio peaks at %.1f Hz, want the 440 Hz tone", a.PeakHz)
+	}
+}
+
+// coreScenario answers every response with one second of a 440 Hz tone,
+// so that each reply is 50 packets of 20 ms on the track.
+const coreScenario = `name: webrtc-core
+description: Every response is one second of a 440 Hz tone.
+turns:
+  - when: response
+    repeat: true
+    reply:
+      transcript: "Hello from the mock."
+      audio: {tone: 440Hz, duration: 1s, chunk: 100ms}
+`
+
+// TestBrowserOnTheCore makes the same calls from Chromium against
+// rtmock's own server: the WebRTC routes on its port, each call a session
+// of the session core, the page's microphone on its server VAD, the reply
+// on the track and the WebRTC-only events from its playback.
+func TestBrowserOnTheCore(t *testing.T) {
+	exe := chromium(t)
+	bundle := agentsBundle(t)
+	wav, _ := microphoneWAV(t)
+	sc, err := scenarios.Parse("webrtc-core.yaml", []byte(coreScenario))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended := make(chan *mockserver.Transcript, 8)
+	srv, err := mockserver.New(&mockserver.Options{APIKey: apiKey, Scenario: sc, DisableTLS: true, Seed: 1,
+		OnSessionEnd: func(tr *mockserver.Transcript) { ended <- tr }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	pages := pageServer(t, bundle, srv.URL())
+	ctx := browser(t, exe, wav)
+	cases := []struct {
+		name, page string
+		replies    int
+		events     []string
+		withheld   []string
+	}{
+		{"agents-realtime WebRTC transport", "agents.html", 1,
+			[]string{"session.created", "session.updated", "input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped",
+				"response.created", "output_audio_buffer.started", "output_audio_buffer.stopped"}, nil},
+		{"Azure GA quickstart with webrtcfilter", "quickstart.html?flow=ga", 2,
+			[]string{"input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped", "output_audio_buffer.started", "output_audio_buffer.stopped"},
+			[]string{"session.created", "response.created", "response.done"}},
+		{"Azure preview quickstart", "quickstart.html?flow=preview&key=" + apiKey, 1,
+			[]string{"session.created", "session.updated", "input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped",
+				"response.created", "output_audio_buffer.started", "output_audio_buffer.stopped"}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sep := "?"
+			if strings.Contains(tc.page, "?") {
+				sep = "&"
+			}
+			r := runPage(t, ctx, fmt.Sprintf("%s/%s%smock=%s&replies=%d", pages.URL, tc.page, sep, srv.URL(), tc.replies))
+			checkEvents(t, r.Events, tc.events, tc.withheld)
+			checkReply(t, r, tc.replies)
+			select {
+			case tr := <-ended:
+				if tr.Transport != "webrtc" {
+					t.Errorf("the session's transport is %q", tr.Transport)
+				}
+			case <-time.After(pageTimeout):
+				t.Error("the call's session did not end when the page hung up")
+			}
+		})
 	}
 }

@@ -151,6 +151,13 @@ const (
 	routeHangup
 )
 
+// Handles reports whether path is one of the Handler's routes, so that a
+// server can send those requests to it and the rest elsewhere.
+func Handles(path string) bool {
+	_, ok := parseRoute(path)
+	return ok
+}
+
 func parseRoute(path string) (route, bool) {
 	switch path {
 	case "/v1/realtime/client_secrets":

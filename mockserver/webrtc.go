@@ -1,0 +1,152 @@
+package mockserver
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/rtmock/rtmock/cassette"
+	"github.com/rtmock/rtmock/clock"
+	"github.com/rtmock/rtmock/mockserver/rtc"
+	"github.com/rtmock/rtmock/realtime"
+)
+
+// The WebRTC transport binds the rtc package's calls to the session core:
+// the data channel carries the same JSON events as a WebSocket (through
+// rtcTransport), the microphone's decoded audio feeds the same server VAD
+// (session.clientAudio), and the assistant's audio goes to the RTP track
+// instead of audio delta events (the session's audioSink). The WebRTC-only
+// events output_audio_buffer.started, .stopped and .cleared come from the
+// call's playback reports and from clearing it.
+
+// audioSink takes the assistant's audio of a session whose transport plays
+// it itself (WebRTC): PCM16 24 kHz mono by response and item.
+type audioSink interface {
+	PlayAudio(responseID, itemID string, pcm []byte)
+	EndAudio(responseID string)
+	ClearAudio() (responseID, itemID string, playedMs int)
+}
+
+// newRTC makes the handler of the WebRTC routes, bound to h.
+func (h *Handler) newRTC() (*rtc.Handler, error) {
+	return rtc.NewHandler(&rtc.Options{
+		NewSession: h.newRTCSession,
+		APIKey:     h.cfg.APIKey,
+		Clock:      rtcClock{h.cfg.Clock},
+		Seed:       h.cfg.Seed,
+		Logger:     h.cfg.Logger,
+	})
+}
+
+// newRTCSession starts the session core of a new call.
+func (h *Handler) newRTCSession(ci *rtc.CallInfo) (rtc.Session, error) {
+	if !h.begin() {
+		return nil, &rtc.RequestError{Status: http.StatusServiceUnavailable, Message: "The server is shutting down."}
+	}
+	hs := &handshakeInfo{provider: Provider(ci.Provider), dialect: ci.Dialect, model: ci.Model, path: "/rtc/" + ci.ID,
+		query: map[string]string{"call_id": ci.ID}}
+	t := &rtcTransport{call: ci.Call}
+	s := newSession(h, hs, h.nextID.Add(1), t)
+	s.sink = ci.Call
+	rs := &rtcSession{h: h, s: s, ended: make(chan struct{})}
+	if !h.track(s) {
+		s.abortBy.Store(time.Now().Add(shutdownGrace).UnixNano())
+	}
+	s.start()
+	return rs, nil
+}
+
+// rtcTransport sends a session's frames on the call's data channel.
+type rtcTransport struct{ call rtc.Call }
+
+func (t *rtcTransport) kind() string { return "webrtc" }
+
+func (t *rtcTransport) send(f *cassette.Frame) error {
+	if f.Kind != cassette.KindText {
+		return nil // a data channel carries JSON text only
+	}
+	// SendEvent may queue the frame until the channel opens: it keeps a
+	// copy, as the session reuses its buffer.
+	return t.call.SendEvent(slices.Clone(f.Data))
+}
+
+func (t *rtcTransport) close(_ int, reason string) { t.call.Close(reason) }
+
+func (t *rtcTransport) abort() { t.call.Close("aborted") }
+
+// rtcSession is the session core as a call sees it.
+type rtcSession struct {
+	h     *Handler
+	s     *session
+	ended chan struct{}
+}
+
+func (r *rtcSession) ClientEvent(data []byte, _ time.Time) {
+	r.s.receive(cassette.Frame{Dir: cassette.Client, Kind: cassette.KindText, Data: data})
+}
+
+func (r *rtcSession) ClientAudio(pcm []byte, _ time.Time) { r.s.clientAudio(pcm) }
+
+func (r *rtcSession) PlaybackStarted(responseID string, _ time.Time) {
+	r.s.playback(realtime.KindOutputAudioBufferStarted, responseID)
+}
+
+func (r *rtcSession) PlaybackStopped(responseID string, _ time.Time) {
+	r.s.playback(realtime.KindOutputAudioBufferStopped, responseID)
+}
+
+// Closed ends the session: a client's hang-up is a normal close, a failed
+// peer connection or data channel a dropped one.
+func (r *rtcSession) Closed(err error) {
+	code := 1000
+	if errors.Is(err, rtc.ErrPeerClosed) || errors.Is(err, rtc.ErrDataChannelClosed) || errors.Is(err, rtc.ErrConnectTimeout) {
+		code = -1
+	}
+	r.s.gone(code, "")
+	go func() {
+		r.s.closing.Wait()
+		tr := r.s.finish()
+		r.h.untrack(r.s, tr)
+		r.h.wg.Done()
+		close(r.ended)
+	}()
+}
+
+// playback sends an output_audio_buffer event of the call's playback.
+func (s *session) playback(k realtime.Kind, responseID string) {
+	s.lock()
+	defer s.unlock()
+	if !s.closed {
+		s.emitKind(k, kv{"response_id", responseID})
+	}
+}
+
+// rtcClock gives the rtc package the session clock (clock.Clock) in the
+// shape it wants: timers with a channel.
+type rtcClock struct{ c clock.Clock }
+
+func (c rtcClock) Now() time.Time { return c.c.Now() }
+
+func (c rtcClock) NewTimer(d time.Duration) rtc.Timer {
+	t := &chanTimer{ch: make(chan time.Time, 1), clk: c.c}
+	t.t = c.c.AfterFunc(d, t.fire)
+	return t
+}
+
+type chanTimer struct {
+	ch  chan time.Time
+	clk clock.Clock
+	t   clock.Timer
+}
+
+func (t *chanTimer) fire() {
+	select {
+	case t.ch <- t.clk.Now():
+	default:
+	}
+}
+
+func (t *chanTimer) C() <-chan time.Time   { return t.ch }
+func (t *chanTimer) Stop() bool            { return t.t.Stop() }
+func (t *chanTimer) Reset(d time.Duration) { t.t.Reset(d) }

@@ -1,0 +1,303 @@
+package mockserver_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media"
+	"github.com/rtmock/rtmock/audio"
+	"github.com/rtmock/rtmock/mockserver"
+	"github.com/rtmock/rtmock/scenarios"
+	"github.com/thesyncim/gopus"
+)
+
+// rtcWait bounds how long a test waits for what the network delivers; it
+// fails a test that hangs, it measures nothing.
+const rtcWait = 30 * time.Second
+
+// rtcClient is a WebRTC client written with pion, as a browser is: an
+// audio track, an "oai-events" data channel, the offer posted raw.
+type rtcClient struct {
+	t       *testing.T
+	pc      *webrtc.PeerConnection
+	mic     *webrtc.TrackLocalStaticSample
+	dc      *webrtc.DataChannel
+	open    chan struct{}
+	mu      sync.Mutex
+	events  []map[string]any
+	evCh    chan struct{}
+	packets int
+}
+
+func newRTCClient(t *testing.T, url string) *rtcClient {
+	t.Helper()
+	m := &webrtc.MediaEngine{}
+	if err := m.RegisterDefaultCodecs(); err != nil {
+		t.Fatal(err)
+	}
+	se := webrtc.SettingEngine{}
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithSettingEngine(se))
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &rtcClient{t: t, pc: pc, open: make(chan struct{}), evCh: make(chan struct{}, 1)}
+	t.Cleanup(func() { pc.Close() })
+	mic, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "mic", "client")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pc.AddTrack(mic); err != nil {
+		t.Fatal(err)
+	}
+	c.mic = mic
+	if c.dc, err = pc.CreateDataChannel("oai-events", nil); err != nil {
+		t.Fatal(err)
+	}
+	c.dc.OnOpen(func() { close(c.open) })
+	c.dc.OnMessage(func(msg webrtc.DataChannelMessage) {
+		var ev map[string]any
+		if json.Unmarshal(msg.Data, &ev) != nil {
+			return
+		}
+		c.mu.Lock()
+		c.events = append(c.events, ev)
+		c.mu.Unlock()
+		select {
+		case c.evCh <- struct{}{}:
+		default:
+		}
+	})
+	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		for {
+			if _, _, err := tr.ReadRTP(); err != nil {
+				return
+			}
+			c.mu.Lock()
+			c.packets++
+			c.mu.Unlock()
+		}
+	})
+	offer, err := pc.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pc.SetLocalDescription(offer); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader([]byte(offer.SDP)))
+	req.Header.Set("Content-Type", "application/sdp")
+	req.Header.Set("Authorization", "Bearer test-key")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("POST %s: %s: %s", url, resp.Status, answer)
+	}
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: string(answer)}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-c.open:
+	case <-time.After(rtcWait):
+		t.Fatalf("the data channel did not open (connection %s)", pc.ConnectionState())
+	}
+	return c
+}
+
+func (c *rtcClient) send(ev string) {
+	c.t.Helper()
+	if err := c.dc.SendText(ev); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// until waits for the next event of type typ from *from on and returns
+// the types seen on the way, typ included.
+func (c *rtcClient) until(typ string, from *int) []string {
+	c.t.Helper()
+	deadline := time.After(rtcWait)
+	var seen []string
+	for {
+		c.mu.Lock()
+		for *from < len(c.events) {
+			ev := c.events[*from]
+			*from++
+			s, _ := ev["type"].(string)
+			seen = append(seen, s)
+			if s == typ {
+				c.mu.Unlock()
+				return seen
+			}
+		}
+		c.mu.Unlock()
+		select {
+		case <-c.evCh:
+		case <-deadline:
+			c.t.Fatalf("no %s; seen %v", typ, seen)
+		}
+	}
+}
+
+func (c *rtcClient) last(typ string) map[string]any {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := len(c.events) - 1; i >= 0; i-- {
+		if c.events[i]["type"] == typ {
+			return c.events[i]
+		}
+	}
+	return nil
+}
+
+// TestWebRTCCallOnTheSessionCore: a call made on the mock's own port is a
+// session of the core: events on the data channel, the assistant's audio
+// on the RTP track (no audio delta events), the playback events, and the
+// client's output_audio_buffer.clear cutting a reply off.
+func TestWebRTCCallOnTheSessionCore(t *testing.T) {
+	t.Parallel()
+	ended := make(chan *mockserver.Transcript, 1)
+	srv := startServer(t, &mockserver.Options{OnSessionEnd: func(tr *mockserver.Transcript) { ended <- tr }})
+	c := newRTCClient(t, srv.URL()+"/v1/realtime/calls")
+	n := 0
+	c.until("session.created", &n)
+
+	c.send(`{"type":"response.create"}`)
+	seen := c.until("output_audio_buffer.stopped", &n)
+	for _, want := range []string{"response.created", "output_audio_buffer.started", "response.done"} {
+		if !contains(seen, want) {
+			t.Errorf("a reply over WebRTC: no %s in %v", want, seen)
+		}
+	}
+	if contains(seen, "response.output_audio.delta") {
+		t.Errorf("audio delta events on a WebRTC call: %v", seen)
+	}
+	c.mu.Lock()
+	packets := c.packets
+	c.mu.Unlock()
+	if packets == 0 {
+		t.Error("no RTP packet of the reply's audio")
+	}
+
+	// The client cuts the next reply off while it plays (its
+	// response.done may have come already: the service generates faster
+	// than the track plays).
+	c.send(`{"type":"response.create"}`)
+	c.until("output_audio_buffer.started", &n)
+	started := c.last("output_audio_buffer.started")["response_id"]
+	c.send(`{"type":"output_audio_buffer.clear"}`)
+	c.until("output_audio_buffer.cleared", &n)
+	if id := c.last("output_audio_buffer.cleared")["response_id"]; id != started {
+		t.Errorf("cleared response %v, want the playing %v", id, started)
+	}
+	if done := c.last("response.done"); done["response"].(map[string]any)["id"] == started {
+		if st := done["response"].(map[string]any)["status"]; st != "completed" && st != "cancelled" {
+			t.Errorf("the cut reply ended %v", st)
+		}
+	}
+
+	c.pc.Close()
+	select {
+	case tr := <-ended:
+		if tr.Transport != "webrtc" || tr.Dialect != "ga" {
+			t.Errorf("transcript: transport %q, dialect %q", tr.Transport, tr.Dialect)
+		}
+	case <-time.After(rtcWait):
+		t.Fatal("the session did not end after the client hung up")
+	}
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// speak sends 24 kHz PCM16 as a browser's microphone does: 48 kHz Opus in
+// 20 ms packets, in real time (the mock's VAD runs on the audio timeline
+// the packets' timestamps make).
+func (c *rtcClient) speak(pcm []byte) {
+	enc, err := gopus.NewEncoder(gopus.EncoderConfig{SampleRate: 48000, Channels: 1, Application: gopus.ApplicationVoIP})
+	if err != nil {
+		c.t.Errorf("speak: %v", err)
+		return
+	}
+	s24 := make([]int16, len(pcm)/2)
+	for i := range s24 {
+		s24[i] = int16(binary.LittleEndian.Uint16(pcm[2*i:]))
+	}
+	s48 := make([]int16, 2*len(s24))
+	for i, v := range s24 {
+		next := v
+		if i+1 < len(s24) {
+			next = s24[i+1]
+		}
+		s48[2*i], s48[2*i+1] = v, int16((int32(v)+int32(next))/2)
+	}
+	buf := make([]byte, 4000)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for off := 0; off+960 <= len(s48); off += 960 {
+		n, err := enc.EncodeInt16(s48[off:off+960], buf)
+		if err != nil {
+			c.t.Errorf("speak: %v", err)
+			return
+		}
+		if err := c.mic.WriteSample(media.Sample{Data: append([]byte(nil), buf[:n]...), Duration: 20 * time.Millisecond}); err != nil {
+			return // the call ended
+		}
+		<-tick.C
+	}
+}
+
+// TestWebRTCVoiceTurn: the client's microphone, Opus over RTP, feeds the
+// same server VAD as WebSocket audio: the speech is detected, committed
+// and answered on the track.
+func TestWebRTCVoiceTurn(t *testing.T) {
+	t.Parallel()
+	sc, err := scenarios.Builtin("audio-turn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := startServer(t, &mockserver.Options{Scenario: sc})
+	c := newRTCClient(t, srv.URL()+"/v1/realtime/calls")
+	n := 0
+	c.until("session.created", &n)
+	raw, err := os.ReadFile(filepath.Join("..", "audio", "testdata", "speech-24k.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := audio.ReadWAV(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	speech := append(w.Convert(audio.PCM16), make([]byte, 48*1200)...) // then 1.2 s of silence
+	go c.speak(speech)
+	seen := c.until("output_audio_buffer.started", &n)
+	for _, want := range []string{"input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped", "input_audio_buffer.committed", "response.created"} {
+		if !contains(seen, want) {
+			t.Errorf("a spoken turn over WebRTC: no %s in %v", want, seen)
+		}
+	}
+}
