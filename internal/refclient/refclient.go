@@ -100,7 +100,22 @@ func Bugs() map[Bug]string {
 type Options struct {
 	// Bug makes the client commit one deliberate mistake.
 	Bug Bug
+	// Profile is the kind of client it is; "" adapts to what the runner
+	// gives it (speech or text) and declares its tool.
+	Profile Profile
 }
+
+// Profile is a kind of client, as conformance.Profiles names them.
+type Profile string
+
+// The profiles.
+const (
+	Adaptive   Profile = ""             // speaks when given speech, types otherwise; declares its tool
+	VoiceAgent Profile = "voice-agent"  // speaks when given speech, leaves turns to server VAD; no tools
+	PushToTalk Profile = "push-to-talk" // turns server VAD off: commits its audio and asks for each response; no tools
+	Text       Profile = "text"         // always types, asks for each response; no tools
+	Tools      Profile = "tools"        // types, asks for each response, declares its tool
+)
 
 // New returns the client as a conformance.Func.
 func New(opts *Options) conformance.Func {
@@ -109,7 +124,10 @@ func New(opts *Options) conformance.Func {
 		o = *opts
 	}
 	return func(ctx context.Context, env conformance.Env) error {
-		a := &agent{bug: o.Bug, env: env}
+		if o.Profile == Text || o.Profile == Tools {
+			env.InputWAV = "" // it types whatever the scenario offers
+		}
+		a := &agent{bug: o.Bug, env: env, profile: o.Profile}
 		return a.run(ctx)
 	}
 }
@@ -125,6 +143,7 @@ const (
 // agent is the client across the sessions of one call.
 type agent struct {
 	bug       Bug
+	profile   Profile
 	env       conformance.Env
 	chunks    []string // the speech, base64, one chunk per append
 	chunkDur  time.Duration
@@ -491,12 +510,24 @@ func (s *session) configure() error {
 			au["input"] = map[string]any{"format": gaFormat(f)}
 			au["output"].(map[string]any)["format"] = gaFormat(f)
 		}
-		sess = map[string]any{"type": "realtime", "instructions": instructions, "audio": au, "tools": []any{weatherTool}}
+		if s.a.profile == PushToTalk {
+			if au["input"] == nil {
+				au["input"] = map[string]any{}
+			}
+			au["input"].(map[string]any)["turn_detection"] = nil
+		}
+		sess = map[string]any{"type": "realtime", "instructions": instructions, "audio": au}
 	} else {
-		sess = map[string]any{"instructions": instructions, "voice": v, "tools": []any{weatherTool}}
+		sess = map[string]any{"instructions": instructions, "voice": v}
 		if speech {
 			sess["input_audio_format"], sess["output_audio_format"] = f.String(), f.String()
 		}
+		if s.a.profile == PushToTalk {
+			sess["turn_detection"] = nil
+		}
+	}
+	if s.a.profile == Adaptive || s.a.profile == Tools {
+		sess["tools"] = []any{weatherTool}
 	}
 	id, err := s.sendID(map[string]any{"type": realtime.ClientSessionUpdate, "session": sess})
 	if err != nil {
