@@ -157,7 +157,7 @@ clients for the protocol mistakes the live service punishes.`,
 	cassetteCmd := newCassetteCmd()
 	cassetteCmd.AddCommand(newToScenarioCmd())
 	root.AddCommand(newServeCmd(nil), newScenariosCmd(), newValidateCmd(), cassetteCmd,
-		newConformanceCmd(), newViewCmd(), benchNewCmd(nil), newBenchServerCmd(), newHealthcheckCmd())
+		newConformanceCmd(), newViewCmd(), benchNewCmd(nil), newBenchServerCmd(), newHealthcheckCmd(), newDriftCmd())
 	addVersion(root, "rtmock")
 	return root
 }
