@@ -49,6 +49,9 @@ func newSim(s *session) *sim {
 func (m *sim) start() {
 	hs := m.hs
 	m.conf = realtime.DefaultSessionConfig(m.dialect, hs.model)
+	if hs.query["intent"] == "transcription" && m.dialect == realtime.GA {
+		m.conf.BecomeTranscription()
+	}
 	if hs.provider == OpenAI && hs.model != "" {
 		m.conf.Model = hs.model
 	}

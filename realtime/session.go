@@ -153,3 +153,14 @@ func ReadSession(d Dialect, session Value) SessionConfig {
 var formatNames = []string{"pcm16", "g711_ulaw", "g711_alaw"}
 
 func containsString(list []string, s string) bool { return slices.Contains(list, s) }
+
+// BecomeTranscription makes c a transcription session as the GA service
+// starts one for ?intent=transcription: input audio only, server VAD with
+// a 200 ms silence, no transcription model until the client names one.
+func (c *SessionConfig) BecomeTranscription() {
+	c.Type = "transcription"
+	td := DefaultTurnDetection()
+	td.SilenceDurationMs = 200
+	c.TurnDetection = td
+	c.Transcription = jsonNull
+}

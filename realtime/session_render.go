@@ -6,9 +6,12 @@ import "encoding/json"
 // session.created and session.updated.
 func (c *SessionConfig) AppendJSON(dst []byte, d Dialect) []byte {
 	var v any
-	if d == GA {
+	switch {
+	case d == GA && c.Type == "transcription":
+		v = c.renderGATranscription()
+	case d == GA:
 		v = c.renderGA()
-	} else {
+	default:
 		v = c.renderPreview()
 	}
 	b, err := json.Marshal(v)
@@ -168,5 +171,39 @@ func (c *SessionConfig) renderGA() gaSession {
 	s.Audio.Output.Format = GAFormatOf(c.OutputFormat)
 	s.Audio.Output.Voice = c.Voice
 	s.Audio.Output.Speed = c.Speed
+	return s
+}
+
+// gaTranscriptionSession is a GA transcription session as the service
+// shows it (docs/live-service.md, item 3): input audio only, no model,
+// instructions, voice, output or tools.
+type gaTranscriptionSession struct {
+	Type      string `json:"type"`
+	Object    string `json:"object"`
+	ID        string `json:"id"`
+	ExpiresAt int64  `json:"expires_at"`
+	Audio     struct {
+		Input struct {
+			Format         GAFormat        `json:"format"`
+			Transcription  json.RawMessage `json:"transcription"`
+			NoiseReduction json.RawMessage `json:"noise_reduction"`
+			TurnDetection  any             `json:"turn_detection"`
+		} `json:"input"`
+	} `json:"audio"`
+	Include json.RawMessage `json:"include"`
+}
+
+func (c *SessionConfig) renderGATranscription() gaTranscriptionSession {
+	full := c.renderGA()
+	s := gaTranscriptionSession{Type: "transcription", Object: "realtime.transcription_session", ID: c.ID, ExpiresAt: c.ExpiresAt, Include: OrNull(c.Include)}
+	s.Audio.Input.Format = full.Audio.Input.Format
+	s.Audio.Input.Transcription = full.Audio.Input.Transcription
+	s.Audio.Input.NoiseReduction = full.Audio.Input.NoiseReduction
+	if t := c.TurnDetection; t != nil {
+		// The transcription session's VAD has no response to create or
+		// interrupt: four members, as recorded.
+		s.Audio.Input.TurnDetection = map[string]any{"type": t.Type, "threshold": t.Threshold,
+			"prefix_padding_ms": t.PrefixPaddingMs, "silence_duration_ms": t.SilenceDurationMs}
+	}
 	return s
 }
