@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/rtmock/rtmock/cassette"
-	"github.com/rtmock/rtmock/clock"
 	"github.com/rtmock/rtmock/mockserver/rtc"
 	"github.com/rtmock/rtmock/realtime"
 )
@@ -33,7 +32,7 @@ func (h *Handler) newRTC() (*rtc.Handler, error) {
 	return rtc.NewHandler(&rtc.Options{
 		NewSession: h.newRTCSession,
 		APIKey:     h.cfg.APIKey,
-		Clock:      rtcClock{h.cfg.Clock},
+		Clock:      rtc.ClockOf(h.cfg.Clock),
 		Seed:       h.cfg.Seed,
 		Logger:     h.cfg.Logger,
 	})
@@ -121,32 +120,3 @@ func (s *session) playback(k realtime.Kind, responseID string) {
 		s.emitKind(k, kv{"response_id", responseID})
 	}
 }
-
-// rtcClock gives the rtc package the session clock (clock.Clock) in the
-// shape it wants: timers with a channel.
-type rtcClock struct{ c clock.Clock }
-
-func (c rtcClock) Now() time.Time { return c.c.Now() }
-
-func (c rtcClock) NewTimer(d time.Duration) rtc.Timer {
-	t := &chanTimer{ch: make(chan time.Time, 1), clk: c.c}
-	t.t = c.c.AfterFunc(d, t.fire)
-	return t
-}
-
-type chanTimer struct {
-	ch  chan time.Time
-	clk clock.Clock
-	t   clock.Timer
-}
-
-func (t *chanTimer) fire() {
-	select {
-	case t.ch <- t.clk.Now():
-	default:
-	}
-}
-
-func (t *chanTimer) C() <-chan time.Time   { return t.ch }
-func (t *chanTimer) Stop() bool            { return t.t.Stop() }
-func (t *chanTimer) Reset(d time.Duration) { t.t.Reset(d) }

@@ -3,13 +3,14 @@ package admin_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/rtmock/rtmock/internal/chromium"
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
@@ -18,24 +19,12 @@ import (
 	"github.com/rtmock/rtmock/internal/rttest"
 )
 
-func chromiumPath() string {
-	if p := os.Getenv("RTMOCK_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
 // TestLiveUIInChromium opens the live list in headless Chromium: a session
 // appears while it runs, turns into its verdict with a link when it ends,
 // the link opens its timeline, and the page asks nothing of anyone but
 // the mock.
 func TestLiveUIInChromium(t *testing.T) {
-	path := chromiumPath()
+	path := chromium.Path()
 	if path == "" {
 		t.Skip("no Chromium installed: the page is tested in a real browser (scripts/test installs Debian's chromium with apt; or set RTMOCK_CHROMIUM)")
 	}

@@ -15,32 +15,38 @@ import (
 	"github.com/rtmock/rtmock/internal/rttest"
 )
 
+// startServe runs rtmock serve with args (and a ready file) until ctx
+// ends, and returns its URL and how it ended.
+func startServe(t *testing.T, ctx context.Context, stderr io.Writer, args ...string) (string, <-chan error) {
+	t.Helper()
+	ready := filepath.Join(t.TempDir(), "url")
+	cmd := NewRootCmd()
+	cmd.SetArgs(append(append([]string{"serve"}, args...), "--addr", "127.0.0.1:0", "--no-tls", "--ready-file", ready))
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(stderr)
+	done := make(chan error, 1)
+	go func() { done <- cmd.ExecuteContext(ctx) }()
+	for {
+		select {
+		case err := <-done:
+			t.Fatalf("serve ended before it was ready: %v", err)
+		case <-time.After(10 * time.Millisecond):
+		}
+		if b, err := os.ReadFile(ready); err == nil && strings.HasSuffix(string(b), "\n") {
+			return strings.TrimSpace(string(b)), done
+		}
+	}
+}
+
 // serveCheck runs rtmock serve SCENARIO --check --check-exit-after 1,
 // plays client against it, and returns how serve ended and what it wrote
 // to stderr.
 func serveCheck(t *testing.T, scenario string, client func(c *rttest.Client)) (error, string) {
 	t.Helper()
-	ready := filepath.Join(t.TempDir(), "url")
 	var stderr syncBuffer
-	cmd := NewRootCmd()
-	cmd.SetArgs([]string{"serve", scenario, "--check", "--check-exit-after", "1", "--addr", "127.0.0.1:0", "--no-tls", "--ready-file", ready})
-	cmd.SetOut(io.Discard)
-	cmd.SetErr(&stderr)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- cmd.ExecuteContext(ctx) }()
-	var url string
-	for url == "" {
-		select {
-		case err := <-done:
-			t.Fatalf("serve ended before it was ready: %v\n%s", err, stderr.String())
-		case <-time.After(10 * time.Millisecond):
-		}
-		if b, err := os.ReadFile(ready); err == nil && strings.HasSuffix(string(b), "\n") {
-			url = strings.TrimSpace(string(b))
-		}
-	}
+	url, done := startServe(t, ctx, &stderr, scenario, "--check", "--check-exit-after", "1")
 	c := rttest.Dial(t, url+"/openai/realtime?api-version=2024-10-01-preview&deployment=gpt-4o-realtime-preview", nil)
 	c.Until("session.created")
 	client(c)
@@ -88,26 +94,9 @@ func TestServeCheckFailsTheBuild(t *testing.T) {
 // lets the live session go on, and returns once it ended.
 func TestServeDrain(t *testing.T) {
 	t.Parallel()
-	ready := filepath.Join(t.TempDir(), "url")
-	cmd := NewRootCmd()
-	cmd.SetArgs([]string{"serve", "--drain", "1m", "--addr", "127.0.0.1:0", "--no-tls", "--pace", "instant", "--ready-file", ready})
-	cmd.SetOut(io.Discard)
-	cmd.SetErr(io.Discard)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- cmd.ExecuteContext(ctx) }()
-	var url string
-	for url == "" {
-		select {
-		case err := <-done:
-			t.Fatalf("serve ended before it was ready: %v", err)
-		case <-time.After(10 * time.Millisecond):
-		}
-		if b, err := os.ReadFile(ready); err == nil && strings.HasSuffix(string(b), "\n") {
-			url = strings.TrimSpace(string(b))
-		}
-	}
+	url, done := startServe(t, ctx, io.Discard, "--drain", "1m", "--pace", "instant")
 	c := rttest.Dial(t, url+"/openai/v1/realtime?model=m", nil)
 	c.Next()
 	cancel() // SIGTERM

@@ -66,7 +66,9 @@ func sessionWith(t *testing.T, base, path string, speech []byte, key, text strin
 	return got
 }
 
-func TestRecordThenReplay(t *testing.T) {
+// speechPCM is the recorded speech of the test data, as PCM16 24 kHz.
+func speechPCM(t *testing.T) []byte {
+	t.Helper()
 	raw, err := os.ReadFile("../../audio/testdata/speech-24k.wav")
 	if err != nil {
 		t.Fatal(err)
@@ -75,7 +77,11 @@ func TestRecordThenReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	speech := w.Convert(audio.PCM16)
+	return w.Convert(audio.PCM16)
+}
+
+func TestRecordThenReplay(t *testing.T) {
+	speech := speechPCM(t)
 	instant := scenarios.Pace{Mode: scenarios.PaceInstant, Factor: 1}
 
 	for _, path := range []string{
@@ -150,15 +156,7 @@ func TestRecordThenReplay(t *testing.T) {
 // api-version, base64 audio and the word "anything" included, whether the
 // client sent the key or the recorder added it.
 func TestRecordThenReplayWithAnyKey(t *testing.T) {
-	raw, err := os.ReadFile("../../audio/testdata/speech-24k.wav")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := audio.ReadWAV(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	speech := w.Convert(audio.PCM16)
+	speech := speechPCM(t)
 	instant := scenarios.Pace{Mode: scenarios.PaceInstant, Factor: 1}
 	const path = "/openai/realtime?api-version=2024-10-01-preview&deployment=gpt-4o-realtime-preview"
 	const text = "Is there anything else I can do? 1, 11, 111"

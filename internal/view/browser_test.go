@@ -10,12 +10,13 @@ import (
 	"math"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	chromiumpath "github.com/rtmock/rtmock/internal/chromium"
 
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
@@ -28,17 +29,7 @@ import (
 
 // chromium finds Debian's chromium (or another Chrome) to drive; "" when
 // none is installed. RTMOCK_CHROMIUM names one explicitly.
-func chromium() string {
-	if p := os.Getenv("RTMOCK_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
+func chromium() string { return chromiumpath.Path() }
 
 // browser is a headless Chromium tab that records every request the page
 // makes and every error it reports.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/rtmock/rtmock/clock"
 	"io"
 	"net"
 	"net/http"
@@ -12,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/rtmock/rtmock/clock"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/rtp"
@@ -24,32 +25,10 @@ import (
 // wait bounds how long a test waits for something the network delivers.
 const wait = 20 * time.Second
 
-// manualClock adapts clock.Manual to rtc.Clock.
+// manualClock is a clock.Manual the tests move, as an rtc.Clock.
 type manualClock struct{ *clock.Manual }
 
-func (c manualClock) NewTimer(d time.Duration) rtc.Timer {
-	t := &chanTimer{ch: make(chan time.Time, 1), clock: c.Manual}
-	t.t = c.Manual.AfterFunc(d, t.fire)
-	return t
-}
-
-// chanTimer is a channel timer on a ManualClock's AfterFunc.
-type chanTimer struct {
-	ch    chan time.Time
-	t     clock.Timer
-	clock *clock.Manual
-}
-
-func (t *chanTimer) fire() {
-	select {
-	case t.ch <- t.clock.Now():
-	default:
-	}
-}
-
-func (t *chanTimer) C() <-chan time.Time   { return t.ch }
-func (t *chanTimer) Stop() bool            { return t.t.Stop() }
-func (t *chanTimer) Reset(d time.Duration) { t.t.Reset(d) }
+func (c manualClock) NewTimer(d time.Duration) rtc.Timer { return rtc.ClockOf(c.Manual).NewTimer(d) }
 
 func newManualClock() manualClock {
 	return manualClock{clock.NewManual(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))}
