@@ -17,6 +17,9 @@
 //	expire:at=30s                                   session_expired at 30 s, then close
 //	handshake:status=429,p=0.5                      refuse half of the upgrades with 429
 //	ratelimits:exhausted                            rate_limits.updated reports nothing left
+//	rtp:p=0.05                                      WebRTC: lose 5% of the audio packets
+//	rtp:delay=40ms,jitter=30ms,p=0.2                WebRTC: hold a fifth of the packets back 10–70 ms
+//	datachannel-close:at=3s                         WebRTC: the data channel fails at 3 s
 //
 // Probabilities draw on the session's seeded random source, so a seed
 // reproduces which frames a fault hits.
@@ -56,6 +59,10 @@ const (
 	Expire     Kind = "expire"
 	Handshake  Kind = "handshake"
 	RateLimits Kind = "ratelimits"
+	// RTP and DataChannelClose act on WebRTC calls only: on the outgoing
+	// audio packets, and on the data channel.
+	RTP              Kind = "rtp"
+	DataChannelClose Kind = "datachannel-close"
 )
 
 // Direction is which way the frames a fault affects travel.
@@ -103,9 +110,9 @@ func Parse(s string) (Fault, error) {
 	kind, rest, _ := strings.Cut(strings.TrimSpace(s), ":")
 	f := Fault{Kind: Kind(kind), Dir: Server, Nth: 1}
 	switch f.Kind {
-	case Latency, Stall, Disconnect, Drop, Duplicate, Reorder, Error, Expire, Handshake, RateLimits:
+	case Latency, Stall, Disconnect, Drop, Duplicate, Reorder, Error, Expire, Handshake, RateLimits, RTP, DataChannelClose:
 	default:
-		return f, fmt.Errorf("fault %q: unknown kind %q (want latency, stall, disconnect, drop, duplicate, reorder, error, expire, handshake or ratelimits)", s, kind)
+		return f, fmt.Errorf("fault %q: unknown kind %q (want latency, stall, disconnect, drop, duplicate, reorder, error, expire, handshake, ratelimits, rtp or datachannel-close)", s, kind)
 	}
 	if rest != "" {
 		for _, kv := range strings.Split(rest, ",") {
@@ -218,7 +225,9 @@ func (f Fault) Validate() error {
 		return fmt.Errorf("fault disconnect: code=%d is not a WebSocket close code", f.Code)
 	case f.Nth < 1:
 		return fmt.Errorf("fault %s: nth must be at least 1", f.Kind)
-	case f.Jitter > f.Delay && f.Kind == Latency:
+	case f.Kind == RTP && f.Probability == 0 && f.Delay == 0 && f.Jitter == 0:
+		return fmt.Errorf("fault rtp: needs p= (packet loss) or delay=/jitter= (late packets)")
+	case (f.Jitter > f.Delay && f.Kind == Latency) || (f.Jitter > f.Delay && f.Kind == RTP && f.Delay > 0):
 		return fmt.Errorf("fault latency: jitter %v exceeds delay %v (frames cannot arrive early)", f.Jitter, f.Delay)
 	}
 	return nil
@@ -237,7 +246,7 @@ func (f Fault) Matches(typ string) bool {
 // rather than acting on every frame.
 func (f Fault) Timed() bool {
 	switch f.Kind {
-	case Stall, Disconnect, Error, Expire:
+	case Stall, Disconnect, Error, Expire, DataChannelClose:
 		return true
 	}
 	return false

@@ -22,6 +22,9 @@ func TestParse(t *testing.T) {
 		{"handshake:status=429,p=0.5", faults.Fault{Kind: faults.Handshake, Dir: faults.Server, Nth: 1, Code: 429, Probability: 0.5}},
 		{"ratelimits:exhausted", faults.Fault{Kind: faults.RateLimits, Dir: faults.Server, Nth: 1}},
 		{"stall:at=2s,for=3s", faults.Fault{Kind: faults.Stall, Dir: faults.Server, Nth: 1, At: 2 * time.Second, For: 3 * time.Second}},
+		{"rtp:p=0.05", faults.Fault{Kind: faults.RTP, Dir: faults.Server, Nth: 1, Probability: 0.05}},
+		{"rtp:delay=40ms,jitter=30ms,p=0.2", faults.Fault{Kind: faults.RTP, Dir: faults.Server, Nth: 1, Delay: 40 * time.Millisecond, Jitter: 30 * time.Millisecond, Probability: 0.2}},
+		{"datachannel-close:at=3s", faults.Fault{Kind: faults.DataChannelClose, Dir: faults.Server, Nth: 1, At: 3 * time.Second}},
 	}
 	for _, tt := range tests {
 		got, err := faults.Parse(tt.in)
@@ -53,6 +56,8 @@ func TestParseErrors(t *testing.T) {
 		"drop:bogus=1":                   "unknown key",
 		"latency:delay=10ms,jitter=20ms": "exceeds delay",
 		"drop:match=[":                   "not a valid pattern",
+		"rtp":                            "needs p=",
+		"rtp:delay=10ms,jitter=20ms":     "exceeds delay",
 		// Negative times used to be accepted (a disconnect at once) or
 		// blamed on a missing key.
 		"latency:delay=-5s":      "is negative",

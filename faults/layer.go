@@ -29,6 +29,18 @@ type Env interface {
 	Note(dir Direction, what string)
 	// Dropped records a frame the fault swallowed.
 	Dropped(f *cassette.Frame)
+	// Media is the call's media plane on a WebRTC session, nil on others.
+	Media() Media
+}
+
+// Media is what faults may do to a WebRTC call beyond its events.
+type Media interface {
+	// SetPacketFault decides the fate of each outgoing audio packet from
+	// now on: lost, or held back for delay. It is called from the call's
+	// pacing, not under the session's lock.
+	SetPacketFault(decide func(seq uint16) (drop bool, delay time.Duration))
+	// CloseDataChannel fails the data channel; the call ends.
+	CloseDataChannel()
 }
 
 // Next passes a frame on to the next layer (towards the client for server
@@ -65,6 +77,9 @@ var binders = map[Kind]func(Fault, Env) Layer{
 	Error:      bindError,
 	Expire:     bindExpire,
 	RateLimits: bindRateLimits,
+
+	RTP:              bindRTP,
+	DataChannelClose: bindDataChannelClose,
 }
 
 // Bind makes the fault's layer for one session, or nil when the fault does

@@ -6,6 +6,7 @@ import (
 
 	"github.com/rtmock/rtmock/cassette"
 	"github.com/rtmock/rtmock/faults"
+	"github.com/rtmock/rtmock/mockserver/rtc"
 	"github.com/rtmock/rtmock/realtime"
 )
 
@@ -87,6 +88,28 @@ func (c *faultChain) Rand() *rand.Rand              { return c.rng }
 func (c *faultChain) Disconnect(code int, r string) { c.s.closeWith(code, r) }
 func (c *faultChain) Expire(after time.Duration)    { c.s.expire(after) }
 func (c *faultChain) Dropped(f *cassette.Frame)     { c.s.dropped(f) }
+
+// Media is the call's media plane on a WebRTC session.
+func (c *faultChain) Media() faults.Media {
+	if m, ok := c.s.sink.(rtc.Faults); ok {
+		return rtcMedia{m}
+	}
+	return nil
+}
+
+// rtcMedia gives faults the rtc call's fault controls.
+type rtcMedia struct{ f rtc.Faults }
+
+func (m rtcMedia) SetPacketFault(decide func(seq uint16) (bool, time.Duration)) {
+	m.f.SetRTPFault(packetFault(decide))
+}
+
+func (m rtcMedia) CloseDataChannel() { m.f.CloseDataChannel() }
+
+// packetFault is a decision function as an rtc.RTPFault.
+type packetFault func(seq uint16) (bool, time.Duration)
+
+func (p packetFault) Outgoing(pk rtc.Packet) (bool, time.Duration) { return p(pk.Seq) }
 
 func (c *faultChain) Note(dir faults.Direction, what string) {
 	c.s.note(cassette.Direction(dir), what)

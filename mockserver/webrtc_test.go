@@ -17,6 +17,7 @@ import (
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
 	"github.com/rtmock/rtmock/audio"
+	"github.com/rtmock/rtmock/cassette"
 	"github.com/rtmock/rtmock/mockserver"
 	"github.com/rtmock/rtmock/scenarios"
 	"github.com/thesyncim/gopus"
@@ -300,4 +301,47 @@ func TestWebRTCVoiceTurn(t *testing.T) {
 			t.Errorf("a spoken turn over WebRTC: no %s in %v", want, seen)
 		}
 	}
+}
+
+// TestWebRTCFaults: the rtp fault loses the reply's packets on the way
+// (the call still plays them out: output_audio_buffer.stopped comes), and
+// datachannel-close fails the channel and ends the call.
+func TestWebRTCFaults(t *testing.T) {
+	t.Parallel()
+	t.Run("every packet lost", func(t *testing.T) {
+		t.Parallel()
+		srv := startServer(t, &mockserver.Options{Faults: mustFaults(t, "rtp:p=1")})
+		c := newRTCClient(t, srv.URL()+"/v1/realtime/calls")
+		n := 0
+		c.until("session.created", &n)
+		c.send(`{"type":"response.create"}`)
+		c.until("output_audio_buffer.stopped", &n)
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.packets != 0 {
+			t.Errorf("%d RTP packets arrived through rtp:p=1", c.packets)
+		}
+	})
+	t.Run("data channel fails", func(t *testing.T) {
+		t.Parallel()
+		ended := make(chan *mockserver.Transcript, 1)
+		srv := startServer(t, &mockserver.Options{Faults: mustFaults(t, "datachannel-close:at=1s"),
+			OnSessionEnd: func(tr *mockserver.Transcript) { ended <- tr }, KeepTranscripts: true})
+		newRTCClient(t, srv.URL()+"/v1/realtime/calls")
+		select {
+		case tr := <-ended:
+			if tr.CloseCode != 1006 {
+				t.Errorf("the call ended with %d, want 1006 (the channel failed)", tr.CloseCode)
+			}
+			noted := false
+			for _, f := range tr.Frames {
+				noted = noted || f.Kind == cassette.KindFault && f.Reason == "datachannel-close"
+			}
+			if !noted {
+				t.Error("the transcript does not note the fault")
+			}
+		case <-time.After(rtcWait):
+			t.Fatal("the call did not end")
+		}
+	})
 }
