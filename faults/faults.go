@@ -212,25 +212,59 @@ func parseCount(v string, dst *int) error {
 
 // Validate reports a fault that cannot work.
 func (f Fault) Validate() error {
-	switch {
-	case f.Kind == Latency && f.Delay <= 0 && f.Jitter <= 0:
-		return fmt.Errorf("fault latency: needs delay= or jitter=")
-	case f.Kind == Stall && f.For <= 0:
-		return fmt.Errorf("fault stall: needs for=")
-	case f.Kind == Handshake && (f.Code < 400 || f.Code > 599):
-		return fmt.Errorf("fault handshake: status=%d is not an HTTP error status", f.Code)
-	case f.Kind == Error && f.ErrorCode == "" && f.ErrorType == "":
-		return fmt.Errorf("fault error: needs code= or type=")
-	case f.Kind == Disconnect && f.Code != 0 && (f.Code < 1000 || f.Code > 4999):
-		return fmt.Errorf("fault disconnect: code=%d is not a WebSocket close code", f.Code)
-	case f.Nth < 1:
+	if f.Nth < 1 {
 		return fmt.Errorf("fault %s: nth must be at least 1", f.Kind)
-	case f.Kind == RTP && f.Probability == 0 && f.Delay == 0 && f.Jitter == 0:
-		return fmt.Errorf("fault rtp: needs p= (packet loss) or delay=/jitter= (late packets)")
-	case (f.Jitter > f.Delay && f.Kind == Latency) || (f.Jitter > f.Delay && f.Kind == RTP && f.Delay > 0):
-		return fmt.Errorf("fault latency: jitter %v exceeds delay %v (frames cannot arrive early)", f.Jitter, f.Delay)
+	}
+	if check := validators[f.Kind]; check != nil {
+		return check(f)
 	}
 	return nil
+}
+
+// validators check what each kind needs beyond its keys' own syntax.
+var validators = map[Kind]func(Fault) error{
+	Latency: func(f Fault) error {
+		switch {
+		case f.Delay <= 0 && f.Jitter <= 0:
+			return fmt.Errorf("fault latency: needs delay= or jitter=")
+		case f.Jitter > f.Delay:
+			return fmt.Errorf("fault latency: jitter %v exceeds delay %v (frames cannot arrive early)", f.Jitter, f.Delay)
+		}
+		return nil
+	},
+	Stall: func(f Fault) error {
+		if f.For <= 0 {
+			return fmt.Errorf("fault stall: needs for=")
+		}
+		return nil
+	},
+	Handshake: func(f Fault) error {
+		if f.Code < 400 || f.Code > 599 {
+			return fmt.Errorf("fault handshake: status=%d is not an HTTP error status", f.Code)
+		}
+		return nil
+	},
+	Error: func(f Fault) error {
+		if f.ErrorCode == "" && f.ErrorType == "" {
+			return fmt.Errorf("fault error: needs code= or type=")
+		}
+		return nil
+	},
+	Disconnect: func(f Fault) error {
+		if f.Code != 0 && (f.Code < 1000 || f.Code > 4999) {
+			return fmt.Errorf("fault disconnect: code=%d is not a WebSocket close code", f.Code)
+		}
+		return nil
+	},
+	RTP: func(f Fault) error {
+		switch {
+		case f.Probability == 0 && f.Delay == 0 && f.Jitter == 0:
+			return fmt.Errorf("fault rtp: needs p= (packet loss) or delay=/jitter= (late packets)")
+		case f.Delay > 0 && f.Jitter > f.Delay:
+			return fmt.Errorf("fault rtp: jitter %v exceeds delay %v (packets cannot arrive early)", f.Jitter, f.Delay)
+		}
+		return nil
+	},
 }
 
 // Matches reports whether the fault applies to a server event of type typ.
