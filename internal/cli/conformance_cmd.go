@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"fmt"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rtmock/rtmock/conformance"
+	"github.com/rtmock/rtmock/internal/servercheck"
 	"github.com/rtmock/rtmock/realtime"
 	"github.com/rtmock/rtmock/scenarios"
 )
@@ -31,6 +33,8 @@ type conformanceOptions struct {
 	timeout   time.Duration
 	verbose   bool
 	parallel  int
+	server    string
+	beta      bool
 }
 
 // conformanceCheckOptions are the flags of "rtmock conformance check".
@@ -74,11 +78,15 @@ Exit status: 0 when every run passed, 1 when a rule failed, 2 for usage or
 setup errors.`,
 		Example: `  rtmock conformance --client 'node agent.mjs'
   rtmock conformance --client 'python agent.py' --scenario barge-in --dialect ga --junit report.xml
-  rtmock conformance --client 'node agent.mjs' --html timelines/   # then open timelines/index.html`,
+  rtmock conformance --client 'node agent.mjs' --html timelines/   # then open timelines/index.html
+  rtmock conformance --server ws://127.0.0.1:8081/openai/v1/realtime?model=gpt-realtime   # judge a gateway`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
 				return runF(cmd, o)
+			}
+			if o.server != "" {
+				return serverCheckRun(cmd, o)
 			}
 			return conformanceRun(cmd, o)
 		},
@@ -91,6 +99,8 @@ setup errors.`,
 	f.BoolVar(&o.json, "json", false, "print the report as JSON instead of text")
 	f.StringVar(&o.out, "out", "", "write the transcripts of failing runs (cassettes), report.txt and report.json into `DIR` (default: a new temporary directory, named in the report)")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "list every rule of passing runs too")
+	f.StringVar(&o.server, "server", "", "judge a server instead of a client: play scripted sessions against this realtime `URL` and check what it sends (key from AZURE_OPENAI_API_KEY or OPENAI_API_KEY)")
+	f.BoolVar(&o.beta, "openai-beta", false, "with --server: send OpenAI-Beta: realtime=v1 (the preview dialect on /v1/realtime)")
 	f.IntVar(&o.parallel, "parallel", 0, "how many runs go at once (default 64)")
 	f.StringVar(&o.html, "html", "", "write a timeline page of every run and an index.html into `DIR` (see rtmock view)")
 	f.DurationVar(&o.tolerance, "tolerance", conformance.DefaultLimits.Tolerance, "how far past the audio played a truncate may reach")
@@ -311,4 +321,39 @@ func runLine(run *conformance.RunResult) string {
 		return "N/A  " + run.Name() + ": " + run.NotApplicable
 	}
 	return "PASS " + run.Name()
+}
+
+// serverCheckRun judges a server: rtmock conformance --server URL.
+func serverCheckRun(cmd *cobra.Command, o *conformanceOptions) error {
+	h := http.Header{}
+	if k := os.Getenv("AZURE_OPENAI_API_KEY"); k != "" {
+		h.Set("api-key", k)
+	}
+	if k := os.Getenv("OPENAI_API_KEY"); k != "" {
+		h.Set("Authorization", "Bearer "+k)
+	}
+	if o.beta {
+		h.Set("OpenAI-Beta", "realtime=v1")
+	}
+	if _, err := servercheck.Dialect(o.server, h); err != nil {
+		return usageError{err}
+	}
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rep, err := servercheck.Run(ctx, &servercheck.Options{URL: o.server, Header: h, Timeout: o.timeout})
+	if err != nil {
+		return err
+	}
+	if o.json {
+		err = rep.WriteJSON(cmd.OutOrStdout())
+	} else {
+		err = rep.WriteText(cmd.OutOrStdout())
+	}
+	if err != nil {
+		return err
+	}
+	if rep.Failed() {
+		return errFailed
+	}
+	return nil
 }

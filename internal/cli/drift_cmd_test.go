@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rtmock/rtmock/mockserver"
+	"github.com/rtmock/rtmock/scenarios"
 )
 
 func TestDriftExitCodes(t *testing.T) {
@@ -22,5 +25,21 @@ func TestDriftExitCodes(t *testing.T) {
 	}
 	if code := run(NewRootCmd(), []string{"drift", barge, "no-such.jsonl"}, io.Discard, io.Discard); code != ExitUsage {
 		t.Errorf("a missing file: exit %d, want %d", code, ExitUsage)
+	}
+}
+
+func TestConformanceServerAgainstRtmock(t *testing.T) {
+	t.Parallel()
+	srv, err := mockserver.New(&mockserver.Options{DisableTLS: true, Seed: 1, Pace: scenarios.Pace{Mode: scenarios.PaceInstant, Factor: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	var out bytes.Buffer
+	if code := run(NewRootCmd(), []string{"conformance", "--server", srv.URL() + "/openai/v1/realtime?model=gpt-realtime"}, &out, io.Discard); code != ExitOK || !strings.Contains(out.String(), "0 of 4 exchanges failed") {
+		t.Errorf("exit %d:\n%s", code, out.String())
+	}
+	if code := run(NewRootCmd(), []string{"conformance", "--server", srv.URL() + "/elsewhere"}, io.Discard, io.Discard); code != ExitUsage {
+		t.Errorf("a URL that is no realtime endpoint: exit %d, want %d", code, ExitUsage)
 	}
 }
