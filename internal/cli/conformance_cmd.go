@@ -79,7 +79,7 @@ setup errors.`,
 		Example: `  rtmock conformance --client 'node agent.mjs'
   rtmock conformance --client 'python agent.py' --scenario barge-in --dialect ga --junit report.xml
   rtmock conformance --client 'node agent.mjs' --html timelines/   # then open timelines/index.html
-  rtmock conformance --server ws://127.0.0.1:8081/openai/v1/realtime?model=gpt-realtime   # judge a gateway`,
+  rtmock conformance --server 'ws://127.0.0.1:8081/openai/v1/realtime?model=gpt-realtime'   # judge a gateway`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
