@@ -65,20 +65,12 @@ func formatN(n int64) string { return strconv.FormatInt(n, 10) }
 // "disconnect" drops the session at once and "latency:delay=80ms" delays
 // every frame from now.
 func (h *Handler) InjectFault(id string, f faults.Fault) error {
-	s := h.session(id)
-	if s == nil {
-		return ErrNoSession
-	}
-	s.lock()
-	defer s.unlock()
-	if s.closed {
-		return ErrNoSession
-	}
-	f.At += s.clock.Now().Sub(s.started)
-	s.faults = s.faults.with(s, f)
-	s.note(cassette.Server, "injected "+f.String())
-	s.rearm()
-	return nil
+	return h.withLive(id, func(s *session) {
+		f.At += s.clock.Now().Sub(s.started)
+		s.faults = s.faults.with(s, f)
+		s.note(cassette.Server, "injected "+f.String())
+		s.rearm()
+	})
 }
 
 // CloseSession closes the live session id (its sess_… id or its number)
@@ -86,6 +78,12 @@ func (h *Handler) InjectFault(id string, f faults.Fault) error {
 // when the call is over, 1011 for an internal error. The session's close
 // handshake then runs as for any server close.
 func (h *Handler) CloseSession(id string, code int, reason string) error {
+	return h.withLive(id, func(s *session) { s.closeWith(code, reason) })
+}
+
+// withLive runs fn with the live session id locked; ErrNoSession when
+// there is none, or it has closed.
+func (h *Handler) withLive(id string, fn func(*session)) error {
 	s := h.session(id)
 	if s == nil {
 		return ErrNoSession
@@ -95,7 +93,7 @@ func (h *Handler) CloseSession(id string, code int, reason string) error {
 	if s.closed {
 		return ErrNoSession
 	}
-	s.closeWith(code, reason)
+	fn(s)
 	return nil
 }
 
