@@ -32,6 +32,7 @@ type handshakeInfo struct {
 	header       map[string]string // non-secret handshake headers
 	// fatal is set on the OpenAI path for failures the service reports
 	// after the upgrade: an error event, then a close with closeCode.
+	beta      bool // the client sent the beta marker
 	fatal     *realtime.Error
 	closeCode int
 	closeWhy  string
@@ -82,12 +83,44 @@ func handshake(r *http.Request, cfg *config) (*handshakeInfo, *httpError) {
 	if herr := info.authorize(r, cfg, offered); herr != nil {
 		return nil, herr
 	}
-	if info.provider == OpenAI && info.fatal == nil && info.model == "" && q.Get("intent") == "" && q.Get("call_id") == "" {
-		info.fatal, info.closeCode, info.closeWhy = realtime.NewMissingModelError(), 4000, "invalid_request_error.missing_model"
+	if info.provider == OpenAI && info.fatal == nil {
+		info.checkOpenAI(q, cfg)
 	}
 	info.subprotocols = chooseSubprotocol(offered)
 	info.describe(r, offered)
 	return info, nil
+}
+
+// checkOpenAI refuses, after the upgrade and with close 4000 as the service
+// does, what OpenAI's GA service no longer takes: the beta marker (unless
+// the server keeps the beta dialect), a missing model, an unknown one.
+func (info *handshakeInfo) checkOpenAI(q url.Values, cfg *config) {
+	var err *realtime.Error
+	switch {
+	case info.beta && !cfg.OpenAIBeta:
+		info.dialect = realtime.GA
+		err = realtime.NewBetaShapeDisabledError()
+	case info.model == "" && q.Get("intent") == "" && q.Get("call_id") == "":
+		err = realtime.NewMissingModelError()
+	case info.model != "" && !modelAccepted(info.model, cfg.Models):
+		err = realtime.NewInvalidModelError(info.model)
+	default:
+		return
+	}
+	info.fatal, info.closeCode, info.closeWhy = err, 4000, err.Type+"."+err.Code
+}
+
+// modelAccepted says whether the OpenAI path takes a model name.
+func modelAccepted(model string, extra []string) bool {
+	if realtime.KnownModel(model) {
+		return true
+	}
+	for _, m := range extra {
+		if m == "*" || m == model {
+			return true
+		}
+	}
+	return false
 }
 
 // route decides provider, dialect and model from the path and query.
@@ -111,6 +144,7 @@ func (info *handshakeInfo) route(r *http.Request, q url.Values, offered []string
 		}
 	case "/v1/realtime":
 		info.provider, info.dialect = OpenAI, realtime.GA
+		info.beta = beta
 		if beta {
 			info.dialect = realtime.Preview
 		}

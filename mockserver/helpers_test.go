@@ -111,6 +111,10 @@ func startServer(t *testing.T, opts *mockserver.Options) *mockserver.Server {
 	if opts.Pace.Mode == "" {
 		opts.Pace = scenarios.Pace{Mode: scenarios.PaceInstant, Factor: 1}
 	}
+	// The openai-beta case dials /v1/realtime with the beta header: the
+	// test servers keep that retired dialect (TestBetaShapeDisabled tests
+	// the default).
+	opts.OpenAIBeta = true
 	if opts.Seed == 0 {
 		opts.Seed = 1
 	}

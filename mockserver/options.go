@@ -24,6 +24,17 @@ type Options struct {
 	// 101, an invalid_api_key error and close 3000, as the services do. Empty
 	// accepts any key (or none).
 	APIKey string
+	// OpenAIBeta serves the retired beta dialect on the OpenAI path
+	// (/v1/realtime with OpenAI-Beta: realtime=v1 or the
+	// openai-beta.realtime-v1 subprotocol), as OpenAI did until May 2026.
+	// Default false, as the service does today: such a handshake gets 101,
+	// a beta_api_shape_disabled error and close 4000.
+	OpenAIBeta bool
+	// Models are model names the OpenAI path accepts besides the realtime
+	// families (realtime.KnownModel): for a gateway's own names. "*" accepts
+	// any. Any other model gets 101, an invalid_model error and close 4000,
+	// as the service answers. Azure paths take any deployment name.
+	Models []string
 	// Scenario scripts what the assistant says and when; nil uses the
 	// built-in default reply for every response.
 	Scenario *scenarios.Scenario

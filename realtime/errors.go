@@ -256,9 +256,16 @@ func NewMissingModelError() *Error {
 	return invalid(CodeMissingModel, "", "You must provide a model parameter")
 }
 
-// NewBetaShapeDisabledError is the GA service's answer to the beta header.
+// NewBetaShapeDisabledError is the GA service's answer to the beta marker
+// since the beta was shut down in May 2026 (docs/protocol.md §1.3).
 func NewBetaShapeDisabledError() *Error {
-	return invalid(CodeBetaAPIShapeDisabled, "", "The beta Realtime API shape has been disabled for this model. Remove the 'OpenAI-Beta: realtime=v1' header to use the GA shape.")
+	return invalid(CodeBetaAPIShapeDisabled, "", "The Realtime Beta API is no longer supported. Please use /v1/realtime for the GA API.")
+}
+
+// NewInvalidModelError is the service's answer to a model that is not a
+// realtime model.
+func NewInvalidModelError(model string) *Error {
+	return invalid(CodeInvalidModel, "", "Model %q is not supported in realtime mode.", model)
 }
 
 // NewRateLimitedError is the answer when simulated rate limits are exhausted.

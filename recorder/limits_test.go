@@ -116,7 +116,7 @@ func TestSessionOutlivesTheServerTimeouts(t *testing.T) {
 	const timeout = 100 * time.Millisecond
 	rec, u := startRecorder(t, &Options{Upstream: up.srv.URL, Dir: t.TempDir(),
 		IdleTimeout: timeout, ReadHeaderTimeout: timeout, ReadTimeout: timeout, DialTimeout: timeout})
-	c := dial(t, u+"/v1/realtime?model=m", nil)
+	c := dial(t, u+"/v1/realtime?model=gpt-realtime", nil)
 	send(t, c, textMsg(`{"type":"first"}`))
 	readN(t, c, 1)
 	time.Sleep(10 * timeout) // quiet: longer than any of the server's timeouts
@@ -157,7 +157,7 @@ func TestMessageOverTheLimitClosesWith1009(t *testing.T) {
 			})
 			var logs syncBuffer
 			rec, u := startRecorder(t, &Options{Upstream: up.srv.URL, Dir: t.TempDir(), MaxMessageBytes: limit, Logger: jsonLogger(&logs)})
-			c := dial(t, u+"/v1/realtime?model=m", nil)
+			c := dial(t, u+"/v1/realtime?model=gpt-realtime", nil)
 			readN(t, c, 1)
 			if !fromUpstream {
 				c.SetReadLimit(1 << 20)

@@ -38,7 +38,7 @@ func TestDiskFullOnATmpfs(t *testing.T) {
 		closeStatus(c)
 	})
 	rec, u := serveRecorder(t, &Options{Upstream: up.srv.URL, Dir: dir}, false)
-	c := dial(t, u+"/v1/realtime?model=m", nil)
+	c := dial(t, u+"/v1/realtime?model=gpt-realtime", nil)
 	if got := readN(t, c, n); len(got) != n {
 		t.Fatalf("client got %d of %d events", len(got), n)
 	}

@@ -217,7 +217,7 @@ func TestUnreachableUpstreamIs502WithoutCassette(t *testing.T) {
 	up.srv.Close() // nothing listens there any more
 	dir := t.TempDir()
 	rec, url := startRecorder(t, &Options{Upstream: addr, Dir: dir})
-	_, resp, err := websocket.Dial(context.Background(), url+"/v1/realtime?model=m", nil)
+	_, resp, err := websocket.Dial(context.Background(), url+"/v1/realtime?model=gpt-realtime", nil)
 	if err == nil || resp == nil || resp.StatusCode != http.StatusBadGateway {
 		t.Fatalf("dial = %v, %v; want 502", resp, err)
 	}

@@ -137,7 +137,7 @@ func TestDiskFullStopsTheRecording(t *testing.T) {
 	line := int64(eventLine(t, event))
 	var logs syncBuffer
 	rec, u := serveRecorder(t, &Options{Upstream: up.srv.URL, Dir: t.TempDir(), Logger: jsonLogger(&logs), createFile: smallDisk(3*line + line/2)}, false)
-	c := dial(t, u+"/v1/realtime?model=m", nil)
+	c := dial(t, u+"/v1/realtime?model=gpt-realtime", nil)
 	if got := readN(t, c, n); len(got) != n {
 		t.Fatalf("client got %d of %d events", len(got), n)
 	}
@@ -165,7 +165,7 @@ func TestDiskFullAtStartLeavesNoCassette(t *testing.T) {
 	up := newUpstream(t, func(c *websocket.Conn) { closeStatus(c) })
 	dir := t.TempDir()
 	rec, u := serveRecorder(t, &Options{Upstream: up.srv.URL, Dir: dir, createFile: smallDisk(-1)}, false)
-	_, resp, err := websocket.Dial(context.Background(), u+"/v1/realtime?model=m", nil)
+	_, resp, err := websocket.Dial(context.Background(), u+"/v1/realtime?model=gpt-realtime", nil)
 	if err == nil || resp == nil || resp.StatusCode != http.StatusInternalServerError {
 		t.Fatalf("dial = %v, %v; want 500", resp, err)
 	}
@@ -193,7 +193,7 @@ func TestSharedNameTemplateFindsAFreeName(t *testing.T) {
 		recs, urls = append(recs, rec), append(urls, u)
 	}
 	for i := range 3 {
-		c := dial(t, urls[i%2]+"/v1/realtime?model=m", nil)
+		c := dial(t, urls[i%2]+"/v1/realtime?model=gpt-realtime", nil)
 		readN(t, c, 1)
 		c.Close(websocket.StatusNormalClosure, "")
 	}
@@ -250,7 +250,7 @@ func TestFullQueueIsLoggedAsTheQueue(t *testing.T) {
 			}
 			return &blockingFile{File: f.(*os.File), release: release}, nil
 		}})
-	c := dial(t, u+"/v1/realtime?model=m", nil)
+	c := dial(t, u+"/v1/realtime?model=gpt-realtime", nil)
 	readN(t, c, n) // the conversation goes on while the disk is stuck
 	close(release)
 	c.Close(websocket.StatusNormalClosure, "")
@@ -281,7 +281,7 @@ func TestVerboseLogIsBounded(t *testing.T) {
 	})
 	var logs syncBuffer
 	rec, u := startRecorder(t, &Options{Upstream: up.srv.URL, Dir: t.TempDir(), Logger: jsonLogger(&logs)})
-	c := dial(t, u+"/v1/realtime?model=m", &websocket.DialOptions{HTTPHeader: http.Header{"User-Agent": {strings.Repeat("u", 32<<10)}}})
+	c := dial(t, u+"/v1/realtime?model=gpt-realtime", &websocket.DialOptions{HTTPHeader: http.Header{"User-Agent": {strings.Repeat("u", 32<<10)}}})
 	send(t, c, textMsg(`{"type":"`+hugeType+`"}`))
 	readN(t, c, 1)
 	c.Close(websocket.StatusNormalClosure, "")

@@ -50,6 +50,8 @@ type serveOptions struct {
 	ui        bool
 	allowHost []string
 	drain     time.Duration
+	beta      bool
+	models    []string
 }
 
 // newServeCmd returns "rtmock serve". runF replaces the command's action in
@@ -105,6 +107,8 @@ session instead.`,
 	f.BoolVar(&opts.noMetrics, "no-metrics", false, "do not serve Prometheus metrics at /metrics")
 	f.DurationVar(&opts.drain, "drain", 0, "on SIGTERM, stop taking sessions (503, /readyz unready) and let live ones end on their own for up to this long before closing them with 1001 (default: close them at once)")
 	f.StringArrayVar(&opts.allowHost, "allow-host", nil, "also answer admin requests addressed to this host name (default: loopback names and addresses only; repeatable)")
+	f.BoolVar(&opts.beta, "openai-beta", false, "serve the retired beta dialect on /v1/realtime to clients that send OpenAI-Beta: realtime=v1, as OpenAI did until May 2026 (by default they get beta_api_shape_disabled and close 4000, as today)")
+	f.StringArrayVar(&opts.models, "model", nil, "also accept this model `NAME` on /v1/realtime (a gateway's own name; * accepts any). Other names than the realtime models get invalid_model and close 4000, as on the service (repeatable)")
 	f.IntVar(&opts.checkN, "check-exit-after", 0, "with --check: shut down after `N` sessions were judged (for CI)")
 	f.StringVar(&opts.caFile, "ca-file", "", "where to write the self-signed certificate for TLS clients, replaced as a whole and removed at exit (default: cert.pem in a new private directory of the temp dir)")
 	return cmd
@@ -131,7 +135,7 @@ func serveOpts(cmd *cobra.Command, o *serveOptions) (*mockserver.Options, error)
 	}
 	mo := &mockserver.Options{Addr: o.addr, APIKey: o.apiKey, Seed: o.seed, Logger: log, DisableTLS: o.noTLS, ReplayStrict: o.strict,
 		MaxSessions: o.maxSess, MaxMessageBytes: o.maxMsg, MaxQueuedBytes: o.maxQueued, MaxHeaderBytes: o.maxHeader,
-		WriteTimeout: o.writeTO, IdleTimeout: o.idleTO}
+		WriteTimeout: o.writeTO, IdleTimeout: o.idleTO, OpenAIBeta: o.beta, Models: o.models}
 	for _, spec := range o.faults {
 		ft, err := faults.Parse(spec)
 		if err != nil {

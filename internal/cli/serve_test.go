@@ -237,8 +237,8 @@ func TestServeLogsNoSecret(t *testing.T) {
 	for _, key := range []string{right, wrong} {
 		try("/openai/v1/realtime?model=m", &websocket.DialOptions{HTTPHeader: map[string][]string{"api-key": {key}}})
 		try("/openai/realtime?api-version=v&deployment=d&api-key="+key, nil)
-		try("/v1/realtime?model=m", &websocket.DialOptions{HTTPHeader: map[string][]string{"Authorization": {"Bearer " + key}}})
-		try("/v1/realtime?model=m", &websocket.DialOptions{Subprotocols: []string{"realtime", "openai-insecure-api-key." + key}})
+		try("/v1/realtime?model=gpt-realtime", &websocket.DialOptions{HTTPHeader: map[string][]string{"Authorization": {"Bearer " + key}}})
+		try("/v1/realtime?model=gpt-realtime", &websocket.DialOptions{Subprotocols: []string{"realtime", "openai-insecure-api-key." + key}})
 	}
 	cancel()
 	if err := <-done; err != nil {

@@ -82,7 +82,7 @@ func TestWrongKey(t *testing.T) {
 	if err == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("Azure, wrong key: err %v, response %v; want a 401", err, resp)
 	}
-	c := rttest.Dial(t, srv.URL()+"/v1/realtime?model=m", &rttest.DialOptions{Header: http.Header{"Authorization": {"Bearer wrong"}}})
+	c := rttest.Dial(t, srv.URL()+"/v1/realtime?model=gpt-realtime", &rttest.DialOptions{Header: http.Header{"Authorization": {"Bearer wrong"}}})
 	if e := c.Next(); e.Type != "error" || e.Str("error.code") != "invalid_api_key" {
 		t.Errorf("OpenAI, wrong key: first event %s", e.Raw)
 	}
