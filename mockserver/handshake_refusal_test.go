@@ -1,7 +1,9 @@
 package mockserver_test
 
 import (
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/rtmock/rtmock/internal/rttest"
@@ -68,5 +70,49 @@ func TestOpenAIRefusals(t *testing.T) {
 				t.Errorf("closed with %d %q, want 4000 %q", ce.Code, ce.Reason, "invalid_request_error."+tt.code)
 			}
 		})
+	}
+}
+
+// TestPreviewSessionAsRecorded holds the preview session.created to what
+// recordings of the service show (docs/live-service.md, "Values and
+// defaults"): the versioned model rather than the deployment's name,
+// modalities ["audio","text"] unless the client ordered them, client_secret
+// and include as null, and the eight sentences of default instructions.
+func TestPreviewSessionAsRecorded(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, nil)
+	tests := []struct{ path, model string }{
+		{"/openai/realtime?api-version=2024-10-01-preview&deployment=gpt-4o-realtime-preview", "gpt-4o-realtime-preview-2024-12-17"},
+		{"/openai/realtime?api-version=2025-04-01-preview&deployment=gpt-realtime", "gpt-realtime-2025-08-28"},
+		{"/openai/realtime?api-version=2025-04-01-preview&deployment=my-voice-agent", "gpt-4o-realtime-preview-2024-12-17"},
+		{"/openai/realtime?api-version=2025-04-01-preview&deployment=gpt-4o-mini-realtime-preview-2024-12-17", "gpt-4o-mini-realtime-preview-2024-12-17"},
+	}
+	for _, tt := range tests {
+		c := dial(t, srv, dialectCase{name: "azure-preview", path: tt.path})
+		e := c.next()
+		if got := e.str("session.model"); got != tt.model {
+			t.Errorf("%s: model %q, want %q", tt.path, got, tt.model)
+		}
+		if got := fmt.Sprint(e.get("session.modalities")); got != "[audio text]" {
+			t.Errorf("%s: modalities %s, want [audio text]", tt.path, got)
+		}
+		for _, k := range []string{"client_secret", "include"} {
+			if v, ok := e.M["session"].(map[string]any)[k]; !ok || v != nil {
+				t.Errorf("%s: session.%s = %v (present %v), want null", tt.path, k, v, ok)
+			}
+		}
+		if ins := e.str("session.instructions"); len(ins) != 505 || strings.Count(ins, ". ")+1 != 8 {
+			t.Errorf("default instructions: %d characters, want the recorded 505 in 8 sentences", len(ins))
+		}
+		c.send(`{"type":"session.update","session":{"modalities":["text","audio"]}}`)
+		u := c.until("session.updated")
+		if got := fmt.Sprint(u[len(u)-1].get("session.modalities")); got != "[text audio]" {
+			t.Errorf("after the client's [text audio]: %s", got)
+		}
+		c.send(`{"type":"response.create"}`)
+		r := c.until("response.created")
+		if got := fmt.Sprint(r[len(r)-1].get("response.modalities")); got != "[text audio]" {
+			t.Errorf("response of a session ordered [text audio]: %s", got)
+		}
 	}
 }

@@ -55,6 +55,9 @@ func (m *sim) start() {
 	if hs.provider == OpenAI && hs.model != "" {
 		m.conf.Model = hs.model
 	}
+	if m.dialect == realtime.Preview {
+		m.conf.Model = realtime.VersionedModel(m.conf.Model)
+	}
 	if m.scn != nil {
 		applyScenario(&m.conf, m.scn.Session)
 	}

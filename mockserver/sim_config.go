@@ -231,6 +231,7 @@ func readModalities(path string, v realtime.Value, ga bool, p *responseParams) *
 			Message: fmt.Sprintf("Invalid modalities: %s. Supported combinations are: ['text'] and ['audio', 'text'].", pyList(mods))}
 	}
 	p.audioOut = &a
+	p.textFirst = len(mods) > 0 && mods[0] == "text"
 	return nil
 }
 

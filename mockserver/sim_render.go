@@ -114,9 +114,12 @@ func (m *sim) appendResponse(b []byte, r *response) []byte {
 	if m.dialect == realtime.GA {
 		return m.appendGAOutput(b, r)
 	}
-	if r.audioOut {
+	switch {
+	case r.audioOut && r.textFirst:
 		b = append(b, `,"modalities":["text","audio"]`...)
-	} else {
+	case r.audioOut:
+		b = append(b, `,"modalities":["audio","text"]`...)
+	default:
 		b = append(b, `,"modalities":["text"]`...)
 	}
 	b = append(b, `,"voice":`...)

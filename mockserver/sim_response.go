@@ -30,6 +30,7 @@ type response struct {
 	status    string
 	details   json.RawMessage
 	audioOut  bool
+	textFirst bool // preview modalities listed as ["text","audio"]
 	voice     string
 	format    audio.Format
 	maxTokens json.RawMessage
@@ -53,6 +54,7 @@ type response struct {
 // responseParams are the client's response.create overrides.
 type responseParams struct {
 	audioOut     *bool
+	textFirst    bool
 	voice        string
 	format       *audio.Format
 	instructions *string
@@ -107,7 +109,7 @@ func (m *sim) onResponseCreate(ev *realtime.ClientEvent) *realtime.Error {
 func (m *sim) createResponse(reply *scenarios.Reply, p *responseParams, interrupt *scenarios.Interrupt, createdAfter time.Duration) {
 	r := &response{
 		ID: m.ids.make("resp_"), oob: p.conversation == "none", status: "in_progress",
-		audioOut: m.conf.AudioOut, voice: m.conf.Voice, format: m.conf.OutputFormat,
+		audioOut: m.conf.AudioOut, textFirst: m.conf.TextFirst, voice: m.conf.Voice, format: m.conf.OutputFormat,
 		maxTokens: m.conf.MaxOutputTokens, metadata: p.metadata, interrupt: interrupt,
 	}
 	p.apply(r)
@@ -167,7 +169,7 @@ func (m *sim) createResponse(reply *scenarios.Reply, p *responseParams, interrup
 
 func (p *responseParams) apply(r *response) {
 	if p.audioOut != nil {
-		r.audioOut = *p.audioOut
+		r.audioOut, r.textFirst = *p.audioOut, p.textFirst
 	}
 	if p.voice != "" {
 		r.voice = p.voice

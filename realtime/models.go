@@ -41,3 +41,28 @@ func modelSuffix(s string) bool {
 	}
 	return true
 }
+
+// versions are the model versions the service reported for a family name
+// in recorded sessions (docs/live-service.md): the preview dialect names
+// the versioned model, not the name the client asked for.
+var versions = map[string]string{
+	"gpt-4o-realtime-preview":      "gpt-4o-realtime-preview-2024-12-17",
+	"gpt-4o-mini-realtime-preview": "gpt-4o-mini-realtime-preview-2024-12-17",
+	"gpt-realtime":                 "gpt-realtime-2025-08-28",
+	"gpt-realtime-mini":            "gpt-realtime-mini-2025-10-06",
+}
+
+// VersionedModel is the model a preview session.created reports for a
+// model or Azure deployment name: a family name gets its version, a
+// versioned name stays, and any other name (an Azure deployment the user
+// named) the preview model's version, since the mock cannot know what the
+// deployment runs.
+func VersionedModel(name string) string {
+	if v, ok := versions[name]; ok {
+		return v
+	}
+	if KnownModel(name) {
+		return name
+	}
+	return versions["gpt-4o-realtime-preview"]
+}

@@ -142,7 +142,7 @@ func gaModalities(path string, v Value, audioOut *bool) *Error {
 
 // previewModalities reads preview modalities: ["text"] or ["audio","text"]
 // in any order.
-func previewModalities(path string, v Value, audioOut *bool) *Error {
+func previewModalities(path string, v Value, audioOut, textFirst *bool) *Error {
 	mods, ok := stringList(v)
 	if !ok {
 		return NewInvalidTypeError(path, "an array", v.Kind().String())
@@ -157,6 +157,7 @@ func previewModalities(path string, v Value, audioOut *bool) *Error {
 			Message: fmt.Sprintf("Invalid modalities: %s. Supported combinations are: ['text'] and ['audio', 'text'].", pyList(mods))}
 	}
 	*audioOut = containsString(mods, "audio")
+	*textFirst = mods[0] == "text"
 	return nil
 }
 
@@ -181,7 +182,7 @@ func (p *sessionParse) preview() *Error {
 		return err
 	}
 	if v, ok := o.take("modalities"); ok {
-		if err := previewModalities("session.modalities", v, &c.AudioOut); err != nil {
+		if err := previewModalities("session.modalities", v, &c.AudioOut, &c.TextFirst); err != nil {
 			return err
 		}
 	}

@@ -40,6 +40,8 @@ type previewSession struct {
 	MaxResponseOutputTokens  json.RawMessage `json:"max_response_output_tokens"`
 	Speed                    float64         `json:"speed"`
 	Tracing                  json.RawMessage `json:"tracing"`
+	ClientSecret             json.RawMessage `json:"client_secret"`
+	Include                  json.RawMessage `json:"include"`
 }
 
 type previewTurnDetection struct {
@@ -68,6 +70,7 @@ func (c *SessionConfig) renderPreview() previewSession {
 		InputAudioTranscription: OrNull(c.Transcription), InputAudioNoiseReduction: OrNull(c.NoiseReduction),
 		TurnDetection: td, Tools: OrNull(c.Tools), ToolChoice: OrNull(c.ToolChoice), Temperature: c.Temperature,
 		MaxResponseOutputTokens: OrNull(c.MaxOutputTokens), Speed: c.Speed, Tracing: OrNull(c.Tracing),
+		ClientSecret: jsonNull, Include: OrNull(c.Include),
 	}
 }
 
