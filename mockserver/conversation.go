@@ -21,6 +21,10 @@ type contentPart struct {
 	format     audio.Format
 	Ref        string // item_reference id
 	Extra      []byte // input_image and other passthrough parts, as JSON
+	// The audio itself, for conversation.item.retrieved: the client's
+	// bytes (pcm), or the tone an assistant part was generated from.
+	pcm  []byte
+	tone *audio.Tone
 }
 
 func (p *contentPart) audioMs() int {

@@ -27,6 +27,7 @@ type sim struct {
 	inFormat     audio.Format
 	totalBytes   int64 // every byte ever appended
 	bufferStart  int64 // timeline byte where the uncommitted buffer starts
+	heard        heard // the input audio items keep, for retrieval
 	vad          *audio.VAD
 	vadBaseMs    int // timeline ms at which vad was created
 	speechItemID string

@@ -71,6 +71,7 @@ func (m *sim) onAppend(ev *realtime.ClientEvent) *realtime.Error {
 // feed puts input audio on the timeline and through the VAD.
 func (m *sim) feed(pcm []byte) {
 	m.totalBytes += int64(len(pcm))
+	m.heard.add(pcm, m.totalBytes)
 	if m.vad == nil {
 		return
 	}
@@ -107,8 +108,9 @@ func (m *sim) speechStopped(endMs int, transcript string) {
 	endByte := max(int64(endMs)*int64(m.inFormat.BytesPerMs()), m.bufferStart)
 	endByte = min(endByte, m.totalBytes)
 	audioBytes := endByte - m.bufferStart
+	pcm := m.heard.take(m.bufferStart, endByte)
 	m.bufferStart = endByte
-	m.commitItem(id, int(min(audioBytes, maxAppendBytes)), scenarios.OnUserSpeech, transcript)
+	m.commitItem(id, int(min(audioBytes, maxAppendBytes)), pcm, scenarios.OnUserSpeech, transcript)
 	if td := m.conf.TurnDetection; td != nil && td.CreateResponse && m.active == nil && m.conf.Type != "transcription" {
 		t := m.takeTurn(scenarios.OnUserSpeech)
 		m.runTurn(t, "", scenarios.OnUserSpeech, nil)
@@ -117,11 +119,11 @@ func (m *sim) speechStopped(endMs int, transcript string) {
 
 // commitItem sends committed and the user audio item, then schedules the
 // item's transcription when it is enabled.
-func (m *sim) commitItem(id string, audioBytes int, trigger scenarios.Trigger, transcript string) {
+func (m *sim) commitItem(id string, audioBytes int, pcm []byte, trigger scenarios.Trigger, transcript string) {
 	prev := m.conv.lastID()
 	m.emitKind(realtime.KindInputCommitted, kv{"previous_item_id", nullable(prev)}, kv{"item_id", id})
 	it := &item{ID: id, Type: "message", Role: "user", Status: "completed",
-		Content: []contentPart{{Kind: partInputAudio, AudioBytes: audioBytes, format: m.inFormat}}}
+		Content: []contentPart{{Kind: partInputAudio, AudioBytes: audioBytes, format: m.inFormat, pcm: pcm}}}
 	m.conv.insert(it, prev)
 	m.announceItem(it, prev)
 	m.commitSinceResponse = true
@@ -220,11 +222,12 @@ func (m *sim) onCommit(*realtime.ClientEvent) *realtime.Error {
 	}
 	m.speechItemID = ""
 	n := int(min(m.totalBytes-m.bufferStart, maxAppendBytes))
+	pcm := m.heard.take(m.bufferStart, m.totalBytes)
 	m.bufferStart = m.totalBytes
 	if m.vad != nil {
 		m.vad.Reset()
 	}
-	m.commitItem(id, n, scenarios.OnCommit, "")
+	m.commitItem(id, n, pcm, scenarios.OnCommit, "")
 	return nil
 }
 

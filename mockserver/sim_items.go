@@ -183,6 +183,7 @@ func (m *sim) readPart(path string, v realtime.Value, allowed []string) (content
 				return cp, e
 			}
 			cp.AudioBytes = n
+			cp.pcm = m.heard.keep(b64)
 		}
 	case partInputImage:
 		cp.Extra = append([]byte(nil), v.Raw()...)
@@ -224,7 +225,7 @@ func (m *sim) onItemRetrieve(ev *realtime.ClientEvent) *realtime.Error {
 	if e != nil {
 		return e
 	}
-	m.emitKind(realtime.KindItemRetrieved, kv{"item", rawJSON(m.appendItem(nil, it))})
+	m.emitKind(realtime.KindItemRetrieved, kv{"item", rawJSON(m.appendItemAs(nil, it, true))})
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"encoding/base64"
 	"strconv"
 
 	"github.com/rtmock/rtmock/realtime"
@@ -10,9 +11,17 @@ import (
 // written as JSON directly: no reflection, no map sorting.
 
 func (m *sim) appendItem(b []byte, it *item) []byte {
+	return m.appendItemAs(b, it, false)
+}
+
+// appendItemAs appends an item; retrieved is conversation.item.retrieved's
+// form, the only one that carries the audio itself. It follows the one
+// published frame [L6]: object and preview content types in GA too, the
+// audio's format by name.
+func (m *sim) appendItemAs(b []byte, it *item, retrieved bool) []byte {
 	b = append(b, `{"id":`...)
 	b = realtime.AppendJSONString(b, it.ID)
-	if m.dialect == realtime.Preview {
+	if m.dialect == realtime.Preview || retrieved {
 		// GA items have no object member: no GA recording has one
 		// (docs/live-service.md, item 2).
 		b = append(b, `,"object":"realtime.item"`...)
@@ -30,7 +39,11 @@ func (m *sim) appendItem(b []byte, it *item) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = m.appendPart(b, &it.Content[i], false)
+			if retrieved {
+				b = m.appendRetrievedPart(b, &it.Content[i])
+			} else {
+				b = m.appendPart(b, &it.Content[i], false)
+			}
 		}
 		b = append(b, ']')
 	case "function_call":
@@ -81,6 +94,25 @@ func (m *sim) appendPart(b []byte, p *contentPart, inResponse bool) []byte {
 		b = append(b, `,"id":`...)
 		b = realtime.AppendJSONString(b, p.Ref)
 	}
+	return append(b, '}')
+}
+
+// appendRetrievedPart appends a part with its audio, when it has any.
+func (m *sim) appendRetrievedPart(b []byte, p *contentPart) []byte {
+	b = m.appendPart(b, p, true)
+	if p.Kind != partInputAudio && p.Kind != partAudio {
+		return b
+	}
+	b = b[:len(b)-1]
+	b = append(b, `,"audio":"`...)
+	switch {
+	case p.tone != nil:
+		b = p.tone.AppendBase64(b, 0, p.AudioBytes)
+	case p.pcm != nil:
+		b = base64.StdEncoding.AppendEncode(b, p.pcm[:min(p.AudioBytes, len(p.pcm))])
+	}
+	b = append(b, `","format":`...)
+	b = realtime.AppendJSONString(b, p.format.String())
 	return append(b, '}')
 }
 

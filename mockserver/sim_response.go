@@ -283,6 +283,7 @@ func (m *sim) sendAudioDelta(r *response, it *item, outputIndex int, tone *audio
 	}
 	r.audioSent += n
 	it.Content[0].AudioBytes = r.audioSent
+	it.Content[0].tone = tone
 	if m.sink != nil {
 		// WebRTC: the audio goes on the track, paced by the call; no
 		// audio delta events.
