@@ -215,6 +215,10 @@ func (v *VAD) Position() int {
 	return int(v.fed / int64(v.samplesPerMs))
 }
 
+// SetSilenceDuration changes how much silence ends a turn, from the next
+// frame on, the turn in progress included. A negative value counts as 0.
+func (v *VAD) SetSilenceDuration(ms int) { v.silenceMs = max(ms, 0) }
+
 // Speaking reports whether a turn is in progress: SpeechStarted has been
 // reported and SpeechStopped not yet.
 func (v *VAD) Speaking() bool { return v.speaking }

@@ -112,7 +112,7 @@ func startServer(t *testing.T, opts *mockserver.Options) *mockserver.Server {
 		opts.Pace = scenarios.Pace{Mode: scenarios.PaceInstant, Factor: 1}
 	}
 	// The openai-beta case dials /v1/realtime with the beta header: the
-	// test servers keep that retired dialect (TestBetaShapeDisabled tests
+	// test servers keep that retired dialect (TestOpenAIRefusals tests
 	// the default).
 	opts.OpenAIBeta = true
 	if opts.Seed == 0 {

@@ -101,7 +101,7 @@ func newSession(h *Handler, hs *handshakeInfo, n int64, t transport) *session {
 	}
 	rng := rand.New(rand.NewPCG(uint64(seed), uint64(seed)>>32^0x9e3779b97f4a7c15))
 	s := &session{
-		h: h, cfg: cfg, clock: cfg.Clock, dialect: hs.dialect, hs: hs, scn: scn, ids: ids{rng}, seed: seed, t: t,
+		h: h, cfg: cfg, clock: cfg.Clock, dialect: hs.dialect, hs: hs, scn: scn, ids: ids{rng: rng, clock: cfg.Clock}, seed: seed, t: t,
 		keep: cfg.KeepTranscripts,
 	}
 	s.parser.StrictUTF8 = true

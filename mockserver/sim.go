@@ -25,9 +25,10 @@ type sim struct {
 
 	// Input audio on the session's cumulative timeline.
 	inFormat     audio.Format
-	totalBytes   int64 // every byte ever appended
-	bufferStart  int64 // timeline byte where the uncommitted buffer starts
-	heard        heard // the input audio items keep, for retrieval
+	totalBytes   int64     // every byte ever appended
+	bufferStart  int64     // timeline byte where the uncommitted buffer starts
+	heard        heard     // the input audio items keep, for retrieval
+	idle         *lifetime // the pending idle timeout (idle.go), if any
 	vad          *audio.VAD
 	vadBaseMs    int // timeline ms at which vad was created
 	speechItemID string

@@ -73,6 +73,10 @@ func scenarioTurnDetection(td *scenarios.TurnDetection) *realtime.TurnDetection 
 	if td.SilenceDurationMs != nil {
 		n.SilenceDurationMs = *td.SilenceDurationMs
 	}
+	if td.IdleTimeoutMs != nil {
+		ms := *td.IdleTimeoutMs
+		n.IdleTimeoutMs = &ms
+	}
 	if td.CreateResponse != nil {
 		n.CreateResponse = *td.CreateResponse
 	}

@@ -19,6 +19,7 @@ const maxAppendBytes = 15 << 20
 // resetInput restarts voice activity detection for the current input
 // format and turn detection.
 func (m *sim) resetInput() {
+	m.disarmIdle()
 	m.inFormat = m.conf.InputFormat
 	m.vad = nil
 	m.speechItemID = ""
@@ -27,6 +28,12 @@ func (m *sim) resetInput() {
 		return
 	}
 	th, pre, sil := td.Threshold, td.PrefixPaddingMs, td.SilenceDurationMs
+	if td.Type == "semantic_vad" {
+		// Speech is found as server_vad finds it by default; when a
+		// pause ends the turn is the eagerness's (semantic.go).
+		d := realtime.DefaultTurnDetection()
+		th, pre, sil = d.Threshold, d.PrefixPaddingMs, m.semanticSilenceMs()
+	}
 	v, err := audio.NewVAD(audio.VADConfig{Format: m.inFormat, Threshold: &th, PrefixPaddingMs: &pre, SilenceDurationMs: &sil})
 	if err == nil {
 		m.vad = v
@@ -88,6 +95,8 @@ func (m *sim) feed(pcm []byte) {
 // speechStarted reports the user starting to talk and interrupts the
 // active response when the session asks for it.
 func (m *sim) speechStarted(startMs int) {
+	m.tuneSemantic()
+	m.disarmIdle()
 	m.speechItemID = m.ids.make("item_")
 	m.emitKind(realtime.KindSpeechStarted, kv{"audio_start_ms", startMs}, kv{"item_id", m.speechItemID})
 	if td := m.conf.TurnDetection; td != nil && td.InterruptResponse && m.active != nil {

@@ -124,6 +124,7 @@ func (m *sim) createResponse(reply *scenarios.Reply, p *responseParams, interrup
 		m.oob[r] = true
 	} else {
 		m.active = r
+		m.disarmIdle()
 	}
 	m.itemSinceResponse, m.commitSinceResponse = false, false
 
@@ -462,6 +463,7 @@ func (m *sim) finishResponse(r *response, status, reason string) {
 	r.status = status
 	r.details = statusDetails(status, reason)
 	m.emitKind(realtime.KindResponseDone, kv{"response", rawJSON(m.appendResponse(nil, r))})
+	m.armIdle(r)
 	if !m.cfg.RateLimitsAtStart {
 		m.at(m.clock.Now().Add(m.scale(m.cfg.lat.RateLimitsAfterDone, m.pace())), nil, func() { m.sendRateLimits(r) })
 	}

@@ -25,7 +25,7 @@ func (m *sim) findTurn(trigger scenarios.Trigger) int {
 		}
 		switch {
 		case t.When == trigger,
-			t.When == scenarios.OnResponse && (trigger == scenarios.OnResponseCreate || trigger == scenarios.OnUserSpeech),
+			t.When == scenarios.OnResponse && (trigger == scenarios.OnResponseCreate || trigger == scenarios.OnUserSpeech || trigger == scenarios.OnIdleTimeout),
 			trigger == scenarios.OnResponseCreate && t.When == scenarios.OnItemCreate && m.itemSinceResponse,
 			trigger == scenarios.OnResponseCreate && t.When == scenarios.OnCommit && m.commitSinceResponse:
 			return i

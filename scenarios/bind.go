@@ -236,6 +236,7 @@ var turnDetectionBinding = &binding{make: newOf[TurnDetection](), keys: map[stri
 	"prefix_padding_ms":   set(func(td *TurnDetection, x int64) { i := int(x); td.PrefixPaddingMs = &i }),
 	"silence_duration_ms": set(func(td *TurnDetection, x int64) { i := int(x); td.SilenceDurationMs = &i }),
 	"eagerness":           set(func(td *TurnDetection, s string) { td.Eagerness = s }),
+	"idle_timeout_ms":     set(func(td *TurnDetection, x int64) { i := int(x); td.IdleTimeoutMs = &i }),
 	"create_response":     set(func(td *TurnDetection, b bool) { td.CreateResponse = &b }),
 	"interrupt_response":  set(func(td *TurnDetection, b bool) { td.InterruptResponse = &b }),
 }, finish: finishOf(finishTurnDetection)}
@@ -268,7 +269,7 @@ func finishTurnDetection(d *decoder, td *TurnDetection, o *objectNode) {
 // the detector typ.
 func turnDetectionApplies(key, typ string) bool {
 	switch key {
-	case "threshold", "prefix_padding_ms", "silence_duration_ms":
+	case "threshold", "prefix_padding_ms", "silence_duration_ms", "idle_timeout_ms":
 		return typ == "server_vad"
 	case "eagerness":
 		return typ == "semantic_vad"

@@ -151,6 +151,9 @@ func sessionNode(s *Session) *yaml.Node {
 			t.add("silence_duration_ms", intNode(int64(*td.SilenceDurationMs)))
 		}
 		t.str("eagerness", td.Eagerness)
+		if td.IdleTimeoutMs != nil {
+			t.add("idle_timeout_ms", intNode(int64(*td.IdleTimeoutMs)))
+		}
 		if td.CreateResponse != nil {
 			t.add("create_response", boolNode(*td.CreateResponse))
 		}

@@ -78,6 +78,10 @@ type TurnDetection struct {
 	InterruptResponse *bool
 	// Eagerness is semantic_vad's low | medium | high | auto ("" = default).
 	Eagerness string
+	// IdleTimeoutMs is server_vad's idle_timeout_ms: after a response has
+	// played, this much time without speech fires
+	// input_audio_buffer.timeout_triggered and an idle_timeout turn.
+	IdleTimeoutMs *int
 }
 
 // Transcription enables input audio transcription.
@@ -104,7 +108,8 @@ const (
 	OnUserSpeech     Trigger = "user_speech"     // server VAD committed a user turn and auto-responds
 	OnItemCreate     Trigger = "item.create"     // the client created a conversation item (the turn answers the next response)
 	OnCommit         Trigger = "commit"          // the client committed the input buffer (the turn answers the next response)
-	OnResponse       Trigger = "response"        // any response: after response.create or a voice turn
+	OnResponse       Trigger = "response"        // any response: after response.create, a voice turn or an idle timeout
+	OnIdleTimeout    Trigger = "idle_timeout"    // server_vad's idle_timeout_ms passed without speech after a response
 )
 
 // AfterInterrupt, as an expectation's After, opens a window where the

@@ -195,7 +195,7 @@ func TestKitchenSink(t *testing.T) {
 			Modalities:        []string{"text", "audio"},
 			InputAudioFormat:  "g711_ulaw",
 			OutputAudioFormat: "g711_alaw",
-			TurnDetection: &TurnDetection{Type: "server_vad", Threshold: f(0.6), PrefixPaddingMs: i(250), SilenceDurationMs: i(400),
+			TurnDetection: &TurnDetection{Type: "server_vad", Threshold: f(0.6), PrefixPaddingMs: i(250), SilenceDurationMs: i(400), IdleTimeoutMs: i(6000),
 				CreateResponse: b(true), InterruptResponse: b(false)},
 			InputTranscription: &Transcription{Model: "gpt-4o-transcribe", Language: "en", Prompt: "Weather words."},
 			Tools: []Tool{

@@ -455,7 +455,7 @@ func TestPremisesMatchTable(t *testing.T) {
 // values of when the same.
 func TestTriggersMatchTable(t *testing.T) {
 	t.Parallel()
-	got := []string{string(OnConnect), string(OnResponseCreate), string(OnUserSpeech), string(OnItemCreate), string(OnCommit), string(OnResponse)}
+	got := []string{string(OnConnect), string(OnResponseCreate), string(OnUserSpeech), string(OnItemCreate), string(OnCommit), string(OnResponse), string(OnIdleTimeout)}
 	if !slices.Equal(got, spec.Triggers) {
 		t.Errorf("Trigger constants %v, table %v", got, spec.Triggers)
 	}

@@ -69,7 +69,7 @@ var Session = &Object{
 var TurnDetection = &Object{
 	Name:  "turn_detection",
 	Where: "session.turn_detection",
-	Doc:   "Voice activity detection settings. `threshold`, `prefix_padding_ms` and `silence_duration_ms` apply to `server_vad`, `eagerness` to `semantic_vad`; `none` takes no other key.",
+	Doc:   "Voice activity detection settings. `threshold`, `prefix_padding_ms`, `silence_duration_ms` and `idle_timeout_ms` apply to `server_vad`, `eagerness` to `semantic_vad`; `none` takes no other key.",
 	Fields: []Field{
 		{Key: "type", Val: vEnum("server_vad", "semantic_vad", "none"), Def: "server_vad", Example: "server_vad",
 			Hints: map[string]string{"server": "server_vad", "semantic": "semantic_vad", "null": "none", "manual": "none"},
@@ -81,7 +81,9 @@ var TurnDetection = &Object{
 		{Key: "silence_duration_ms", Val: vInt(1, 10000), Def: "200", Example: "500",
 			Doc: "Silence that ends the user turn, in milliseconds (a plain integer)."},
 		{Key: "eagerness", Val: vEnum("low", "medium", "high", "auto"), Def: "auto", Example: "high",
-			Doc: "How soon `semantic_vad` ends the user turn."},
+			Doc: "How soon `semantic_vad` ends the user turn: after a short pause when the turn's `user.transcript` ends a sentence, after up to 8, 4 or 2 s (low, medium and auto, high) when it does not."},
+		{Key: "idle_timeout_ms", Val: vInt(5000, 30000), Example: "6000",
+			Doc: "`server_vad` only: after a response has played, this much time without speech sends `input_audio_buffer.timeout_triggered`, commits the silent audio and answers with an `idle_timeout` turn (GA)."},
 		{Key: "create_response", Val: vBool(), Def: "true", Example: "false",
 			Doc: "Whether the end of a user turn starts a response by itself."},
 		{Key: "interrupt_response", Val: vBool(), Def: "true", Example: "false",

@@ -143,7 +143,7 @@ var Voices = []string{"alloy", "ash", "ballad", "coral", "echo", "sage", "shimme
 var Formats = []string{"pcm16", "g711_ulaw", "g711_alaw", "audio/pcm", "audio/pcmu", "audio/pcma"}
 
 // Triggers are the values of a turn's when.
-var Triggers = []string{"connect", "response.create", "user_speech", "item.create", "commit", "response"}
+var Triggers = []string{"connect", "response.create", "user_speech", "item.create", "commit", "response", "idle_timeout"}
 
 // Premises are the client traits a scenario may require (the premise key).
 var Premises = []string{"audio_input", "text_input", "response_create", "tools", "server_vad", "manual_turns"}
