@@ -268,7 +268,7 @@ func (f *audioFormats) observe(dir Direction, typ string, event []byte) {
 		return
 	}
 	switch typ {
-	case "session.created", "session.updated", "transcription_session.updated":
+	case "session.created", "session.updated", "transcription_session.created", "transcription_session.updated":
 	default:
 		return
 	}

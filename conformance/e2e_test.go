@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"github.com/rtmock/rtmock/scenarios"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -191,9 +192,9 @@ func TestAzureQuickstartVerdicts(t *testing.T) {
 		"invalid-events": {conformance.RuleErrorRecovery, "EXPECT-1"},
 		"server-error":   {conformance.RuleErrorRecovery, "EXPECT-1"},
 	}
-	wantNA := []string{"audio-turn", "barge-in", "barge-in-late", "function-call", "g711", "manual-commit", "transcription"}
-	if len(rep.Runs) != 17 {
-		t.Fatalf("%d runs, want one per built-in (17)", len(rep.Runs))
+	wantNA := []string{"audio-turn", "barge-in", "barge-in-late", "dictation", "function-call", "g711", "manual-commit", "transcription"}
+	if n := len(scenarios.List()); len(rep.Runs) != n {
+		t.Fatalf("%d runs, want one per built-in (%d)", len(rep.Runs), n)
 	}
 	for i, run := range rep.Runs {
 		failed := rep.failedRules(i)

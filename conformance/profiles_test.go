@@ -20,8 +20,8 @@ func TestEveryProfilePassesWhatAppliesToIt(t *testing.T) {
 	wantNA := map[refclient.Profile][]string{
 		refclient.VoiceAgent: {"function-call", "greeting"},
 		refclient.PushToTalk: {"audio-turn", "barge-in", "barge-in-late", "function-call"},
-		refclient.Text:       {"audio-turn", "barge-in", "barge-in-late", "function-call", "g711", "manual-commit", "transcription"},
-		refclient.Tools:      {"audio-turn", "barge-in", "barge-in-late", "g711", "manual-commit", "transcription"},
+		refclient.Text:       {"audio-turn", "barge-in", "barge-in-late", "dictation", "function-call", "g711", "manual-commit", "transcription"},
+		refclient.Tools:      {"audio-turn", "barge-in", "barge-in-late", "dictation", "g711", "manual-commit", "transcription"},
 	}
 	for _, p := range []refclient.Profile{refclient.VoiceAgent, refclient.PushToTalk, refclient.Text, refclient.Tools} {
 		t.Run(string(p), func(t *testing.T) {

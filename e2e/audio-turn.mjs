@@ -8,43 +8,14 @@
 // its answer comes after the server has run VAD over every append, and ends the run.
 //
 //   node audio-turn.mjs speech.wav [--allow-error=CODE]
-import fs from 'node:fs';
 import { OpenAIRealtimeWS } from 'openai/realtime/ws';
 import {
   BYTES_PER_MS, Collector, DEFAULT_TIMEOUT_MS, allowedErrors, azureOpenAIFromEnv, closeRealtimeWS, collectRealtimeWS, fail, positionalArgs,
 } from './lib/turn.mjs';
+import { readPCM16Wav } from './lib/wav.mjs';
 
 const CHUNK_MS = 100;
 const CHUNK_BYTES = CHUNK_MS * BYTES_PER_MS;
-
-/** Returns the PCM bytes of a canonical PCM16 / 24 kHz / mono WAV file, or exits. */
-function readPCM16Wav(path) {
-  const buf = fs.readFileSync(path);
-  if (buf.toString('ascii', 0, 4) !== 'RIFF' || buf.toString('ascii', 8, 12) !== 'WAVE') {
-    fail(`${path}: not a RIFF/WAVE file`);
-  }
-  let fmt = null;
-  for (let off = 12; off + 8 <= buf.length;) {
-    const id = buf.toString('ascii', off, off + 4);
-    const size = buf.readUInt32LE(off + 4);
-    const body = off + 8;
-    if (id === 'fmt ') {
-      fmt = {
-        format: buf.readUInt16LE(body),
-        channels: buf.readUInt16LE(body + 2),
-        rate: buf.readUInt32LE(body + 4),
-        bits: buf.readUInt16LE(body + 14),
-      };
-    } else if (id === 'data') {
-      if (!fmt || fmt.format !== 1 || fmt.channels !== 1 || fmt.rate !== 24000 || fmt.bits !== 16) {
-        fail(`${path}: want PCM16 mono 24000 Hz, have ${JSON.stringify(fmt)}`);
-      }
-      return buf.subarray(body, Math.min(body + size, buf.length));
-    }
-    off = body + size + (size % 2);
-  }
-  fail(`${path}: no data chunk`);
-}
 
 const [wavPath] = positionalArgs();
 if (!wavPath) {

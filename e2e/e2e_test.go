@@ -82,6 +82,10 @@ const (
 	// bargeIn is the built-in scenario of the same name: 5 s of assistant audio at playback
 	// speed, interrupted by the simulated user 1200 ms into playback. It paces itself.
 	bargeIn = "barge-in"
+	// dictation is the built-in transcription scenario: each spoken turn is transcribed as
+	// dictationText.
+	dictation     = "dictation"
+	dictationText = "Book a table for two at seven."
 )
 
 type clientCase struct {
@@ -165,6 +169,14 @@ func TestClients(t *testing.T) {
 				return []string{writeToneWAV(t, 1000, 1000, 1000)}
 			},
 			check: checkAudioTurn(700, 2200, 10),
+		},
+		{
+			name:    "a transcription session (intent=transcription) transcribes real speech word by word, with no response",
+			script:  "transcription.mjs",
+			args:    func(*testing.T) []string { return []string{speech, "gpt-4o-mini-transcribe"} },
+			server:  dictation,
+			baseURL: true,
+			check:   checkTranscription,
 		},
 		{
 			name:    "barge-in: the client truncates at what it played and the response is cancelled",
@@ -516,6 +528,8 @@ type eventLine struct {
 	TurnDetection *turnDetection  `json:"turn_detection"`
 	Status        string          `json:"status"`
 	Reason        string          `json:"reason"`
+	SessionType   string          `json:"session_type"`
+	Transcript    *string         `json:"transcript"`
 	Error         json.RawMessage `json:"error"`
 	// Client is an event the script sent in reaction to the server (no Type of its own), Why
 	// what the script based it on.
@@ -890,4 +904,39 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// checkTranscription holds a GA transcription session to what the service sends: a
+// session.created of type transcription, one spoken turn committed and added, the transcript
+// as word deltas of a gpt-4o transcribe model and a completed that they add up to, and no
+// response at all.
+func checkTranscription(t *testing.T, r result) {
+	t.Helper()
+	events, s := parseEvents(t, r.stdout)
+	if created, _ := find(t, events, "session.created"); created.SessionType != "transcription" {
+		t.Errorf("session.created has session.type %q, want transcription", created.SessionType)
+	}
+	for _, typ := range []string{"input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped", "input_audio_buffer.committed", "conversation.item.added", "conversation.item.done"} {
+		if n := s.Counts[typ]; n != 1 {
+			t.Errorf("%d %s events, want 1 (one spoken turn)", n, typ)
+		}
+	}
+	var deltas strings.Builder
+	n := 0
+	for _, e := range events {
+		if e.Type == "conversation.item.input_audio_transcription.delta" && e.Delta != nil {
+			deltas.WriteString(*e.Delta)
+			n++
+		}
+		if strings.HasPrefix(e.Type, "response.") {
+			t.Errorf("a transcription session sent %s", e.Type)
+		}
+	}
+	completed, _ := find(t, events, "conversation.item.input_audio_transcription.completed")
+	if completed.Transcript == nil || *completed.Transcript != dictationText {
+		t.Errorf("completed transcript %v, want %q", completed.Transcript, dictationText)
+	}
+	if n < 2 || deltas.String() != dictationText {
+		t.Errorf("%d deltas adding up to %q; want word deltas adding up to %q", n, deltas.String(), dictationText)
+	}
 }

@@ -131,6 +131,9 @@ func (info *handshakeInfo) route(r *http.Request, q url.Values, offered []string
 		info.provider, info.dialect = Azure, realtime.Preview
 		info.apiVersion = q.Get("api-version")
 		info.model = q.Get("deployment")
+		if q.Get("intent") == "transcription" {
+			return info.previewTranscription()
+		}
 		if info.apiVersion == "" || info.model == "" {
 			// Azure answers a preview URL without api-version or deployment
 			// with 404 before the upgrade.
@@ -151,6 +154,20 @@ func (info *handshakeInfo) route(r *http.Request, q url.Values, offered []string
 		info.model = q.Get("model")
 	default:
 		return errNotFound
+	}
+	return nil
+}
+
+// previewTranscription checks an Azure preview transcription URL: the
+// model goes in transcription_session.update, and Azure refuses a
+// deployment in the URL with 400 (reported 2026-02,
+// gh:fastrepl/anarlog#4193).
+func (info *handshakeInfo) previewTranscription() *httpError {
+	if info.apiVersion == "" {
+		return errNotFound
+	}
+	if info.model != "" {
+		return &httpError{http.StatusBadRequest, "BadRequest", "The deployment query parameter is not supported with intent=transcription; name the transcription model in transcription_session.update."}
 	}
 	return nil
 }

@@ -51,7 +51,7 @@ func newSim(s *session) *sim {
 func (m *sim) start() {
 	hs := m.hs
 	m.conf = realtime.DefaultSessionConfig(m.dialect, hs.model)
-	if hs.query["intent"] == "transcription" && m.dialect == realtime.GA {
+	if hs.query["intent"] == "transcription" {
 		m.conf.BecomeTranscription()
 	}
 	if hs.provider == OpenAI && hs.model != "" {
@@ -72,7 +72,11 @@ func (m *sim) start() {
 	m.conf.ExpiresAt = m.started.Add(maxDur).Unix()
 	m.convID = m.ids.make("conv_")
 	m.resetInput()
-	m.emitKind(realtime.KindSessionCreated, kv{"session", rawJSON(m.conf.AppendJSON(nil, m.dialect))})
+	created := realtime.KindSessionCreated
+	if m.dialect == realtime.Preview && m.conf.Type == "transcription" {
+		created = realtime.KindTranscriptionSessionCreated
+	}
+	m.emitKind(created, kv{"session", rawJSON(m.conf.AppendJSON(nil, m.dialect))})
 	m.scheduleExpiry(maxDur)
 	if t := m.takeTurn(scenarios.OnConnect); t != nil {
 		m.runTurn(t, "", scenarios.OnConnect, nil)
@@ -110,6 +114,8 @@ func (m *sim) handle(ev *realtime.ClientEvent, verr *realtime.Error) {
 var handlers = map[realtime.ClientKind]func(*sim, *realtime.ClientEvent) *realtime.Error{
 	realtime.ClientKindInputAppend:    (*sim).onAppend,
 	realtime.ClientKindSessionUpdate:  (*sim).onSessionUpdate,
+
+	realtime.ClientKindTranscriptionSessionUpdate: (*sim).onTranscriptionSessionUpdate,
 	realtime.ClientKindInputCommit:    (*sim).onCommit,
 	realtime.ClientKindInputClear:     (*sim).onClear,
 	realtime.ClientKindItemCreate:     (*sim).onItemCreate,
@@ -126,7 +132,7 @@ func (m *sim) dispatch(ev *realtime.ClientEvent) *realtime.Error {
 	h := handlers[ev.Kind]
 	if h == nil {
 		return &realtime.Error{Type: realtime.InvalidRequestError, Code: realtime.CodeInvalidValue, Param: "type",
-			Message: "rtmock does not simulate '" + ev.Type + "' (translation and transcription-only sessions are not supported)."}
+			Message: "rtmock does not simulate '" + ev.Type + "'."}
 	}
 	return h(m, ev)
 }
@@ -135,8 +141,24 @@ func (m *sim) dispatch(ev *realtime.ClientEvent) *realtime.Error {
 func (m *sim) audio(pcm []byte) { m.feed(pcm) }
 
 func (m *sim) onSessionUpdate(ev *realtime.ClientEvent) *realtime.Error {
+	return m.update(ev, false, realtime.KindSessionUpdated)
+}
+
+// onTranscriptionSessionUpdate answers the preview
+// transcription_session.update, which only a transcription session
+// (?intent=transcription) takes.
+func (m *sim) onTranscriptionSessionUpdate(ev *realtime.ClientEvent) *realtime.Error {
+	if m.conf.Type != "transcription" {
+		return &realtime.Error{Type: realtime.InvalidRequestError, Code: realtime.CodeInvalidValue, Param: "type",
+			Message: "transcription_session.update is only valid in a transcription session (connect with ?intent=transcription)."}
+	}
+	return m.update(ev, true, realtime.KindTranscriptionSessionUpdated)
+}
+
+// update applies a session update and answers it with the kind.
+func (m *sim) update(ev *realtime.ClientEvent, transcription bool, answer realtime.Kind) *realtime.Error {
 	next, e := realtime.ParseSessionUpdate(m.dialect, m.conf, ev.Member("session"), &realtime.SessionUpdateOptions{
-		AzureFormats: m.hs.provider == Azure, AudioOutPresent: m.audioOutPresent,
+		AzureFormats: m.hs.provider == Azure, AudioOutPresent: m.audioOutPresent, Transcription: transcription,
 	})
 	if e != nil {
 		return e
@@ -146,7 +168,7 @@ func (m *sim) onSessionUpdate(ev *realtime.ClientEvent) *realtime.Error {
 	if inputChanged {
 		m.resetInput()
 	}
-	m.emitKind(realtime.KindSessionUpdated, kv{"session", rawJSON(m.conf.AppendJSON(nil, m.dialect))})
+	m.emitKind(answer, kv{"session", rawJSON(m.conf.AppendJSON(nil, m.dialect))})
 	return nil
 }
 

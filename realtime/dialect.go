@@ -36,6 +36,7 @@ const (
 	KindSessionCreated
 	KindSessionUpdated
 	KindTranscriptionSessionUpdated // preview only
+	KindTranscriptionSessionCreated // preview only
 	KindConversationCreated
 	KindItemCreated // preview only: GA sends KindItemAdded + KindItemDone
 	KindItemAdded   // GA only
@@ -80,6 +81,7 @@ var serverNames = [numKinds][2]string{
 	KindSessionCreated:              {"session.created", "session.created"},
 	KindSessionUpdated:              {"session.updated", "session.updated"},
 	KindTranscriptionSessionUpdated: {"transcription_session.updated", ""},
+	KindTranscriptionSessionCreated: {"transcription_session.created", ""},
 	KindConversationCreated:         {"conversation.created", "conversation.created"},
 	KindItemCreated:                 {"conversation.item.created", ""},
 	KindItemAdded:                   {"", "conversation.item.added"},

@@ -166,7 +166,7 @@ func ParseFormatLenient(s string) (Format, error) {
 }
 
 // AnnouncedFormats reads the audio formats that a server's session.created,
-// session.updated or transcription_session.updated announces, in either
+// session.updated or transcription_session.created/updated announces, in either
 // dialect: a preview name (session.input_audio_format: "pcm16") or a GA
 // format object (session.audio.input.format: {"type":"audio/pcmu"}). ok is
 // false for a format the event does not name or names in no known way; p

@@ -18,6 +18,9 @@ type SessionUpdateOptions struct {
 	// session.type: for reading what a server sent rather than what a client
 	// asked.
 	Lenient bool
+	// Transcription reads the session of a preview
+	// transcription_session.update: input audio settings only.
+	Transcription bool
 }
 
 // ParseSessionUpdate applies the "session" object of a session.update (or
@@ -38,9 +41,12 @@ func ParseSessionUpdate(d Dialect, cur SessionConfig, session Value, opts *Sessi
 	c := cur.Clone()
 	var voice string
 	sp := sessionParse{c: &c, o: o, opts: opts, voice: &voice, d: d}
-	if d == GA {
+	switch {
+	case d == GA:
 		err = sp.ga()
-	} else {
+	case opts.Transcription:
+		err = sp.previewTranscription()
+	default:
 		err = sp.preview()
 	}
 	if err == nil {
@@ -216,6 +222,38 @@ func (p *sessionParse) preview() *Error {
 		o.raw("max_response_output_tokens", &c.MaxOutputTokens),
 		o.number("speed", &c.Speed, 0.25, 1.5),
 	)
+}
+
+// previewTranscription reads the session of a preview
+// transcription_session.update: input audio settings only.
+func (p *sessionParse) previewTranscription() *Error {
+	c, o := p.c, p.o
+	for _, k := range []string{"id", "object", "expires_at", "client_secret"} {
+		o.take(k)
+	}
+	if v, ok := o.take("modalities"); ok {
+		var audioOut, textFirst bool
+		if err := previewModalities("session.modalities", v, &audioOut, &textFirst); err != nil {
+			return err
+		}
+	}
+	if err := p.previewFormat("input_audio_format", &c.InputFormat); err != nil {
+		return err
+	}
+	if v, ok := o.take("input_audio_transcription"); ok {
+		if err := checkTranscription("session.input_audio_transcription", v); err != nil {
+			return err
+		}
+		c.Transcription = cloneRaw(v)
+	}
+	if v, ok := o.take("turn_detection"); ok {
+		td, err := parseTurnDetection("session.turn_detection", v, false)
+		if err != nil {
+			return err
+		}
+		c.TurnDetection = td
+	}
+	return firstError(o.raw("input_audio_noise_reduction", &c.NoiseReduction), o.raw("include", &c.Include))
 }
 
 func (p *sessionParse) previewFormat(key string, dst *Format) *Error {

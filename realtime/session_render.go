@@ -9,6 +9,8 @@ func (c *SessionConfig) AppendJSON(dst []byte, d Dialect) []byte {
 	switch {
 	case d == GA && c.Type == "transcription":
 		v = c.renderGATranscription()
+	case c.Type == "transcription":
+		v = c.renderPreviewTranscription()
 	case d == GA:
 		v = c.renderGA()
 	default:
@@ -206,6 +208,33 @@ func (c *SessionConfig) renderGATranscription() gaTranscriptionSession {
 		// The transcription session's VAD has no response to create or
 		// interrupt: four members, as recorded.
 		s.Audio.Input.TurnDetection = map[string]any{"type": t.Type, "threshold": t.Threshold,
+			"prefix_padding_ms": t.PrefixPaddingMs, "silence_duration_ms": t.SilenceDurationMs}
+	}
+	return s
+}
+
+// previewTranscriptionSession is the preview transcription session object
+// (transcription_session.created/updated): input audio only.
+type previewTranscriptionSession struct {
+	ID                       string          `json:"id"`
+	Object                   string          `json:"object"`
+	ExpiresAt                int64           `json:"expires_at"`
+	Modalities               []string        `json:"modalities"`
+	InputAudioFormat         string          `json:"input_audio_format"`
+	InputAudioTranscription  json.RawMessage `json:"input_audio_transcription"`
+	TurnDetection            any             `json:"turn_detection"`
+	InputAudioNoiseReduction json.RawMessage `json:"input_audio_noise_reduction"`
+	Include                  json.RawMessage `json:"include"`
+	ClientSecret             json.RawMessage `json:"client_secret"`
+}
+
+func (c *SessionConfig) renderPreviewTranscription() previewTranscriptionSession {
+	s := previewTranscriptionSession{ID: c.ID, Object: "realtime.transcription_session", ExpiresAt: c.ExpiresAt,
+		Modalities: []string{"text"}, InputAudioFormat: c.InputFormat.String(),
+		InputAudioTranscription: OrNull(c.Transcription), InputAudioNoiseReduction: OrNull(c.NoiseReduction),
+		Include: OrNull(c.Include), ClientSecret: jsonNull}
+	if t := c.TurnDetection; t != nil {
+		s.TurnDetection = map[string]any{"type": t.Type, "threshold": t.Threshold,
 			"prefix_padding_ms": t.PrefixPaddingMs, "silence_duration_ms": t.SilenceDurationMs}
 	}
 	return s

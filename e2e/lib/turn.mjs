@@ -7,7 +7,8 @@
 //                                "delta":"…"   for transcript and text deltas
 //                                "error":{…}   for error events
 //                                "item":{id,type,role,status} for events that carry an item
-//                                "turn_detection":{…} for session.created and session.updated
+//                                "turn_detection":{…}, "session_type" for session.created and session.updated
+//                                "transcript" where the event has one; "delta" for input transcription deltas
 //                                "status", "reason" for response.done
 //                                the *_ms fields, item_id and content_index where the event has them
 //   one line per client event   {"client":{"type":"…",…}} for the events a script sends in
@@ -37,7 +38,7 @@ const TEXT_DELTAS = new Set([
   'response.output_text.delta',
 ]);
 // Fields worth printing as they are, when present.
-const PLAIN_FIELDS = ['audio_start_ms', 'audio_end_ms', 'item_id', 'content_index'];
+const PLAIN_FIELDS = ['audio_start_ms', 'audio_end_ms', 'item_id', 'content_index', 'transcript'];
 
 /** Reads a variable the SDKs read too, failing loudly when it is missing. */
 export function requireEnv(name) {
@@ -145,6 +146,10 @@ export class Collector {
     }
     if (ev.type === 'session.created' || ev.type === 'session.updated') {
       line.turn_detection = turnDetectionOf(ev.session);
+      line.session_type = ev.session?.type;
+    }
+    if (ev.type === 'conversation.item.input_audio_transcription.delta') {
+      line.delta = ev.delta;
     }
     if (ev.type === 'error') {
       line.error = ev.error;
