@@ -65,10 +65,36 @@ func checkFunction(path string, t Value) *Error {
 		return invalid(CodeInvalidValue, path+".name",
 			"Invalid '%s': string does not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]{1,64}$'.", path+".name")
 	}
-	if p := t.Get("parameters"); p.Exists() && !p.IsNull() && p.Kind() != JSONObject {
+	p := t.Get("parameters")
+	if p.Exists() && !p.IsNull() && p.Kind() != JSONObject {
 		return NewInvalidTypeError(path+".parameters", "an object", p.Kind().String())
 	}
+	if p.Kind() == JSONObject {
+		return checkParameters(path+".parameters", s, p)
+	}
 	return nil
+}
+
+// checkParameters refuses a parameters schema that is not of type object,
+// with the code and wording OpenAI's HTTP APIs use for it
+// (invalid_function_parameters); no Realtime frame of it was found
+// (docs/live-service.md §7), so the wording is inferred.
+// A schema without a type passes: clients send {} for a function without
+// arguments, and refusing it on no evidence would fail them.
+func checkParameters(path, name string, p Value) *Error {
+	v := p.Get("type")
+	if !v.Exists() {
+		return nil
+	}
+	typ, ok := v.Str()
+	if ok && typ == "object" {
+		return nil
+	}
+	if !ok {
+		typ = v.Kind().String()
+	}
+	return invalid(CodeInvalidFunctionParameters, path,
+		"Invalid schema for function '%s': schema must be a JSON Schema of 'type: \"object\"', got 'type: \"%s\"'.", name, typ)
 }
 
 func validToolName(s string) bool {

@@ -26,6 +26,9 @@ func TestCheckTools(t *testing.T) {
 		{realtime.GA, `[{"type":"function","name":""}]`, "invalid_value", "session.tools[0].name"},
 		{realtime.GA, `[{"type":"function","name":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}]`, "invalid_value", "session.tools[0].name"},
 		{realtime.GA, `[{"type":"function","name":"x","parameters":"{}"}]`, "invalid_type", "session.tools[0].parameters"},
+		{realtime.GA, `[{"type":"function","name":"x","parameters":{"type":"string"}}]`, "invalid_function_parameters", "session.tools[0].parameters"},
+		{realtime.Preview, `[{"type":"function","name":"x","parameters":{"type":["object"]}}]`, "invalid_function_parameters", "session.tools[0].parameters"},
+		{realtime.GA, `[{"type":"function","name":"x","parameters":{}}]`, "", ""},
 	}
 	for _, tt := range tests {
 		var p realtime.Parser
