@@ -152,6 +152,15 @@ func (m *sim) createResponse(reply *scenarios.Reply, p *responseParams, interrup
 		announce()
 	}
 	next := created.Add(m.scale(lat.FirstDelta-lat.ResponseCreated, pace))
+	if reply.Status == "failed" {
+		// No output, and usage all zero as recorded [L1]: the response
+		// fails where its first delta would be.
+		m.at(next, &r.life, func() {
+			r.inputTokens, r.inputAudio = 0, 0
+			m.finishResponse(r, "failed", reply.StatusReason)
+		})
+		return
+	}
 	outputIndex := 0
 	if text := replyText(reply); text != "" || reply.Audio != nil || len(reply.FunctionCalls) == 0 {
 		next = m.scheduleMessage(r, reply, pace, created, next, outputIndex)
@@ -511,9 +520,25 @@ func statusDetails(status, reason string) json.RawMessage {
 	case "incomplete":
 		return json.RawMessage(`{"type":"incomplete","reason":` + quote(orDefault(reason, "max_output_tokens")) + `}`)
 	case "failed":
-		return json.RawMessage(`{"type":"failed","error":{"type":"server_error","code":null,"message":` + quote(orDefault(reason, "The server had an error.")) + `}}`)
+		return failedDetails(reason)
 	}
 	return nil
+}
+
+// failedDetails are a failed response's status_details. The OpenAI rate
+// limit is as recorded (January 2025 [L1]); Azure's
+// inference_rate_limit_exceeded was met by clients but no frame of it was
+// found, so its type and message are the mock's.
+func failedDetails(reason string) json.RawMessage {
+	switch reason {
+	case "rate_limit_exceeded":
+		return json.RawMessage(`{"type":"failed","error":{"type":"tokens","code":"rate_limit_exceeded","message":"Rate limit reached for tokens per min. Please try again in 20s."}}`)
+	case "inference_rate_limit_exceeded":
+		return json.RawMessage(`{"type":"failed","error":{"type":"server_error","code":"inference_rate_limit_exceeded","message":"Inference rate limit exceeded for this deployment. Please retry after 1 second."}}`)
+	case "", "server_error":
+		return json.RawMessage(`{"type":"failed","error":{"type":"server_error","code":null,"message":"The server had an error while processing your request. Sorry about that!"}}`)
+	}
+	return json.RawMessage(`{"type":"failed","error":{"type":"server_error","code":null,"message":` + quote(reason) + `}}`)
 }
 
 func quote(s string) string { return string(realtime.AppendJSONString(nil, s)) }

@@ -139,3 +139,37 @@ turns:
 		})
 	}
 }
+
+// TestFailedResponses: a scenario's reply with status failed gives
+// response.created, then response.done with status failed, no output,
+// zero usage and the error of the reason, as the service's rate-limited
+// responses are.
+func TestFailedResponses(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ reason, code, typ string }{
+		{"rate_limit_exceeded", "rate_limit_exceeded", "tokens"},
+		{"inference_rate_limit_exceeded", "inference_rate_limit_exceeded", "server_error"},
+		{"server_error", "", "server_error"},
+	} {
+		sc, err := scenarios.Parse("f.yaml", []byte("name: f\nturns:\n  - when: response.create\n    reply: {text: Hi., status: failed, reason: "+tt.reason+"}\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range dialects {
+			srv := startServer(t, &mockserver.Options{Scenario: sc})
+			c := dial(t, srv, d)
+			c.next()
+			c.send(`{"type":"response.create"}`)
+			evs := c.until("response.done")
+			if got := strings.Join(types(evs), " "); got != "response.created response.done" {
+				t.Errorf("%s %s: %s; want response.created response.done", tt.reason, d.name, got)
+			}
+			done := evs[len(evs)-1]
+			code, _ := done.get("response.status_details.error.code").(string)
+			if done.str("response.status") != "failed" || code != tt.code || done.str("response.status_details.error.type") != tt.typ ||
+				done.num("response.usage.total_tokens") != 0 || len(done.get("response.output").([]any)) != 0 {
+				t.Errorf("%s %s: %s", tt.reason, d.name, done.Raw)
+			}
+		}
+	}
+}

@@ -303,11 +303,12 @@ func finishReply(d *decoder, r *Reply, o *objectNode) {
 		r.Status = "completed"
 	}
 	reason := o.get("reason")
-	if reason != nil && r.Status == "completed" && r.StatusReason != "" {
-		d.errorf(reason, child(o.path, "reason"), "add status: incomplete", "reason applies only to incomplete replies")
+	if reason != nil && r.StatusReason != "" && !reasonFits(r.Status, r.StatusReason) {
+		d.errorf(reason, child(o.path, "reason"), "use max_output_tokens or content_filter with status: incomplete, and rate_limit_exceeded, inference_rate_limit_exceeded or server_error with status: failed",
+			"reason %s does not go with status %s", r.StatusReason, r.Status)
 	}
-	if r.Status == "incomplete" && r.StatusReason == "" && reason == nil {
-		r.StatusReason = "max_output_tokens"
+	if r.StatusReason == "" && reason == nil {
+		r.StatusReason = map[string]string{"incomplete": "max_output_tokens", "failed": "server_error"}[r.Status]
 	}
 }
 
@@ -352,3 +353,12 @@ var faultBinding = &binding{make: newOf[Fault](), keys: map[string]setter{
 	}),
 	"delay": set(func(f *Fault, d time.Duration) { f.Delay = d }),
 }}
+
+// reasonFits reports whether a reply's reason goes with its status.
+func reasonFits(status, reason string) bool {
+	switch reason {
+	case "max_output_tokens", "content_filter":
+		return status == "incomplete"
+	}
+	return status == "failed"
+}

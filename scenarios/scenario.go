@@ -162,10 +162,12 @@ type Reply struct {
 	Pace       Pace
 	// FunctionCalls make the response call functions (after any message).
 	FunctionCalls []FunctionCall
-	// Status is the response's final status: completed (default) or incomplete.
+	// Status is the response's final status: completed (default),
+	// incomplete or failed.
 	Status string
 	// StatusReason is the status_details.reason for incomplete responses
-	// (max_output_tokens, content_filter).
+	// (max_output_tokens, content_filter), the error code of failed ones
+	// (rate_limit_exceeded, inference_rate_limit_exceeded, server_error).
 	StatusReason string
 }
 

@@ -173,7 +173,7 @@ func (cv *converter) frame(i int, f cassette.Frame) {
 		}
 	case realtime.KindResponseDone:
 		r := obj(ev, "response")
-		cv.finish(str(r, "status"), str(obj(r, "status_details"), "reason"))
+		cv.finish(str(r, "status"), doneReason(r))
 		cv.trigger = scenarios.OnResponseCreate
 	case realtime.KindError:
 		cv.errorEvent(i, f, obj(ev, "error"))
@@ -527,4 +527,19 @@ func turnDetection(td map[string]any) *scenarios.TurnDetection {
 		t.SilenceDurationMs = &n
 	}
 	return t
+}
+
+// doneReason is a finished response's reason as a scenario names it: the
+// status_details reason, or for a failed response its error code
+// (server_error when the code is none a scenario knows).
+func doneReason(r map[string]any) string {
+	d := obj(r, "status_details")
+	if str(r, "status") != "failed" {
+		return str(d, "reason")
+	}
+	switch code := str(obj(d, "error"), "code"); code {
+	case "rate_limit_exceeded", "inference_rate_limit_exceeded":
+		return code
+	}
+	return "server_error"
 }

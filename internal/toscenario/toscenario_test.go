@@ -164,11 +164,11 @@ func TestFromCassetteTruncated(t *testing.T) {
 func TestFromCassetteErrorsAtCassetteLines(t *testing.T) {
 	t.Parallel()
 	full := record(t, "/openai/v1/realtime?model=m")
-	// The first response ends as failed, a status a scenario cannot give.
+	// The first response ends with a status no response has.
 	done := lineOf(t, full, `"type":"response.done"`, 1)
 	created := lineOf(t, full, `"type":"response.created"`, 1)
 	lines := strings.SplitAfter(string(full), "\n")
-	lines[done-1] = strings.Replace(lines[done-1], `"status":"completed"`, `"status":"failed"`, 1)
+	lines[done-1] = strings.Replace(lines[done-1], `"status":"completed"`, `"status":"exploded"`, 1)
 	path := filepath.Join(t.TempDir(), "failed.jsonl")
 	if err := os.WriteFile(path, []byte(strings.Join(lines, "")), 0o644); err != nil {
 		t.Fatal(err)
@@ -179,7 +179,7 @@ func TestFromCassetteErrorsAtCassetteLines(t *testing.T) {
 	}
 	_, _, err = toscenario.FromCassette(c)
 	want := fmt.Sprintf("%s:%d: response resp_", path, created)
-	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), `unknown status "failed"`) || strings.Contains(err.Error(), "turns[") {
+	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), `unknown status "exploded"`) || strings.Contains(err.Error(), "turns[") {
 		t.Errorf("error %v, want one at %s… about the status", err, want)
 	}
 }

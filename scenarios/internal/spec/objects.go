@@ -185,10 +185,10 @@ var Reply = &Object{
 			Doc: "One function call, after the message if there is one."},
 		{Key: "function_calls", Val: Value{Kind: KList, Elem: &Value{Kind: KObject, Obj: FunctionCall}, MinItems: 1}, Example: "[{name: a}, {name: b}]",
 			Doc: "Several function calls in one response, in order."},
-		{Key: "status", Val: vEnum("completed", "incomplete"), Def: "completed", Example: "incomplete",
-			Doc: "The response's final status."},
-		{Key: "reason", Val: vEnum("max_output_tokens", "content_filter"), Def: "max_output_tokens (when incomplete)", Example: "content_filter",
-			Doc: "`status_details.reason` of an incomplete response."},
+		{Key: "status", Val: vEnum("completed", "incomplete", "failed"), Def: "completed", Example: "incomplete",
+			Doc: "The response's final status. A failed response has no output and zero usage: `response.created`, then `response.done` with `status_details.error`."},
+		{Key: "reason", Val: vEnum("max_output_tokens", "content_filter", "rate_limit_exceeded", "inference_rate_limit_exceeded", "server_error"), Def: "max_output_tokens (incomplete), server_error (failed)", Example: "content_filter",
+			Doc: "Why: `status_details.reason` of an incomplete response (`max_output_tokens`, `content_filter`), or the error code of a failed one (`rate_limit_exceeded` as OpenAI sends it, `inference_rate_limit_exceeded` as Azure's, `server_error`)."},
 	},
 }
 
