@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/signal"
@@ -352,8 +353,25 @@ func serverCheckRun(cmd *cobra.Command, o *conformanceOptions) error {
 	if err != nil {
 		return err
 	}
+	if o.junit != "" {
+		if err := writeFileWith(o.junit, rep.WriteJUnit); err != nil {
+			return fmt.Errorf("write the JUnit report: %w", err)
+		}
+	}
 	if rep.Failed() {
 		return errFailed
 	}
 	return nil
+}
+
+// writeFileWith writes a report to path, making its directory.
+func writeFileWith(path string, write func(io.Writer) error) error {
+	var b bytes.Buffer
+	if err := write(&b); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, b.Bytes(), 0o644)
 }

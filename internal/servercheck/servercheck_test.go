@@ -2,6 +2,7 @@ package servercheck_test
 
 import (
 	"context"
+	"encoding/xml"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -76,6 +77,29 @@ func TestBrokenServerFails(t *testing.T) {
 	rep.WriteText(&b)
 	if !rep.Failed() || !strings.Contains(b.String(), "response.done came before response.created") {
 		t.Errorf("the broken server passed, or the report does not say why:\n%s", b.String())
+	}
+	var j strings.Builder
+	if err := rep.WriteJUnit(&j); err != nil {
+		t.Fatal(err)
+	}
+	var suites struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+		Suites   []struct {
+			Cases []struct {
+				Name    string `xml:"name,attr"`
+				Failure *struct {
+					Message string `xml:"message,attr"`
+					Text    string `xml:",chardata"`
+				} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal([]byte(j.String()), &suites); err != nil {
+		t.Fatalf("JUnit report: %v\n%s", err, j.String())
+	}
+	if suites.Tests != len(rep.Results) || suites.Failures == 0 || !strings.Contains(j.String(), "response.done came before response.created") {
+		t.Errorf("JUnit: %d tests, %d failures for %d exchanges; the failure not quoted:\n%s", suites.Tests, suites.Failures, len(rep.Results), j.String())
 	}
 	if _, err := servercheck.Dialect("http://x/elsewhere", nil); err == nil {
 		t.Error("a URL that is no realtime endpoint was accepted")
