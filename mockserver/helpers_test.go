@@ -2,6 +2,7 @@ package mockserver_test
 
 import (
 	"context"
+	"github.com/rtmock/rtmock/clock"
 	"net/http"
 	"strings"
 	"sync"
@@ -240,4 +241,16 @@ func types(evs []event) []string {
 		out[i] = e.Type
 	}
 	return out
+}
+
+// sendLive sends a client event to a session at the live pace on a manual
+// clock and moves the clock by the reply latency, when its answer is due.
+func (c *client) sendLive(clk *clock.Manual, v any) {
+	c.t.Helper()
+	c.sendSync(v)
+	at := clk.Now().Add(mockserver.DefaultLatencies.Reply)
+	if !clk.AwaitTimer(at, c.ctx.Done()) {
+		c.t.Fatal("the event's answer was never scheduled")
+	}
+	clk.Advance(at.Sub(clk.Now()))
 }

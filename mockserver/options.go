@@ -120,22 +120,24 @@ type Options struct {
 // Latencies are the live pace's delays, measured on the live service.
 type Latencies struct {
 	SessionUpdated      time.Duration // session.update → session.updated (~260 ms)
+	Reply               time.Duration // any other client event but audio → its answer: errors, item acks, cancels (~265 ms)
 	ResponseCreated     time.Duration // trigger → response.created (~280 ms)
 	FirstDelta          time.Duration // trigger → first text/audio delta (~480 ms)
-	Committed           time.Duration // commit → input_audio_buffer.committed (~145 ms, manual commits)
+	Committed           time.Duration // commit → input_audio_buffer.committed (~260 ms)
 	TranscriptionDelta  time.Duration // commit → first input transcription delta (~1.2 s)
 	TranscriptionDone   time.Duration // commit → transcription completed
 	RateLimitsAfterDone time.Duration // response.done → rate_limits.updated (~43 ms)
 	AudioSpeed          float64       // audio generation speed as a multiple of playback (default 3)
 }
 
-// DefaultLatencies are the live service's observed latencies
-// (docs/protocol.md §4).
+// DefaultLatencies are the live service's observed latencies (docs/pace.md,
+// with their sources).
 var DefaultLatencies = Latencies{
 	SessionUpdated:      260 * time.Millisecond,
+	Reply:               265 * time.Millisecond,
 	ResponseCreated:     280 * time.Millisecond,
 	FirstDelta:          480 * time.Millisecond,
-	Committed:           145 * time.Millisecond,
+	Committed:           260 * time.Millisecond,
 	TranscriptionDelta:  1200 * time.Millisecond,
 	TranscriptionDone:   1500 * time.Millisecond,
 	RateLimitsAfterDone: 43 * time.Millisecond,
@@ -150,6 +152,7 @@ func (l Latencies) withDefaults() Latencies {
 		}
 	}
 	set(&d.SessionUpdated, l.SessionUpdated)
+	set(&d.Reply, l.Reply)
 	set(&d.ResponseCreated, l.ResponseCreated)
 	set(&d.FirstDelta, l.FirstDelta)
 	set(&d.Committed, l.Committed)

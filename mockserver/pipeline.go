@@ -28,10 +28,7 @@ type queued struct {
 // push takes an event that arrived at now: it is processed at once when
 // nothing is queued and it is due, otherwise queued for its time.
 func (p *pipeline) push(s *session, ev *realtime.ClientEvent, verr *realtime.Error, now time.Time) {
-	due := now
-	if verr == nil || ev.Kind != realtime.ClientUnknown {
-		due = now.Add(s.m.latency(ev))
-	}
+	due := now.Add(s.m.latency(ev))
 	if due.Before(p.cursor) {
 		due = p.cursor
 	}

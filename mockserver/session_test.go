@@ -339,7 +339,8 @@ func TestActiveResponseRaceAndCancel(t *testing.T) {
 			c.until("response.content_part.added")
 			clock.Advance(200 * time.Millisecond) // first delta at 480 ms
 			c.next()
-			c.send(`{"type":"response.cancel"}`)
+			// The cancel is answered the live pace's reply latency later.
+			c.sendLive(clock, `{"type":"response.cancel"}`)
 			evs := c.until("response.done")
 			want := []string{}
 			for _, ev := range evs {
@@ -365,7 +366,7 @@ func TestActiveResponseRaceAndCancel(t *testing.T) {
 				t.Errorf("cancelled item status = %q, want incomplete", outDone.str("item.status"))
 			}
 			// Nothing active now: a second cancel is an error, and the session lives on.
-			c.send(`{"type":"response.cancel"}`)
+			c.sendLive(clock, `{"type":"response.cancel"}`)
 			for {
 				e := c.next()
 				if e.Type == "rate_limits.updated" {

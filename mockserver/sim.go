@@ -87,8 +87,12 @@ func (m *sim) start() {
 // event, at the session's pace.
 func (m *sim) latency(ev *realtime.ClientEvent) time.Duration {
 	lat := m.cfg.lat
-	var d time.Duration
+	d := lat.Reply
 	switch ev.Kind {
+	case realtime.ClientKindInputAppend:
+		// Audio is taken as it arrives: VAD runs on the audio timeline,
+		// and a barge-in is heard as soon as the audio is there.
+		d = 0
 	case realtime.ClientKindSessionUpdate, realtime.ClientKindTranscriptionSessionUpdate:
 		d = lat.SessionUpdated
 	case realtime.ClientKindResponseCreate:
@@ -112,18 +116,18 @@ func (m *sim) handle(ev *realtime.ClientEvent, verr *realtime.Error) {
 
 // handlers are the simulator's answers to each client event kind.
 var handlers = map[realtime.ClientKind]func(*sim, *realtime.ClientEvent) *realtime.Error{
-	realtime.ClientKindInputAppend:    (*sim).onAppend,
-	realtime.ClientKindSessionUpdate:  (*sim).onSessionUpdate,
+	realtime.ClientKindInputAppend:   (*sim).onAppend,
+	realtime.ClientKindSessionUpdate: (*sim).onSessionUpdate,
 
 	realtime.ClientKindTranscriptionSessionUpdate: (*sim).onTranscriptionSessionUpdate,
-	realtime.ClientKindInputCommit:    (*sim).onCommit,
-	realtime.ClientKindInputClear:     (*sim).onClear,
-	realtime.ClientKindItemCreate:     (*sim).onItemCreate,
-	realtime.ClientKindItemRetrieve:   (*sim).onItemRetrieve,
-	realtime.ClientKindItemDelete:     (*sim).onItemDelete,
-	realtime.ClientKindItemTruncate:   (*sim).onItemTruncate,
-	realtime.ClientKindResponseCreate: (*sim).onResponseCreate,
-	realtime.ClientKindResponseCancel: (*sim).onResponseCancel,
+	realtime.ClientKindInputCommit:                (*sim).onCommit,
+	realtime.ClientKindInputClear:                 (*sim).onClear,
+	realtime.ClientKindItemCreate:                 (*sim).onItemCreate,
+	realtime.ClientKindItemRetrieve:               (*sim).onItemRetrieve,
+	realtime.ClientKindItemDelete:                 (*sim).onItemDelete,
+	realtime.ClientKindItemTruncate:               (*sim).onItemTruncate,
+	realtime.ClientKindResponseCreate:             (*sim).onResponseCreate,
+	realtime.ClientKindResponseCancel:             (*sim).onResponseCancel,
 
 	realtime.ClientKindOutputAudioBufferClear: (*sim).onOutputAudioBufferClear,
 }

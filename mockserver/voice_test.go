@@ -174,7 +174,7 @@ func TestBargeInFromClientAudio(t *testing.T) {
 				{"at zero", `{"type":"conversation.item.truncate","item_id":"` + assistant + `","content_index":0,"audio_end_ms":0}`, "unsupported_content_type"},
 			}
 			for _, tt := range tests {
-				c.send(tt.ev)
+				c.sendLive(clock, tt.ev)
 				e := c.next()
 				for e.Type == "rate_limits.updated" {
 					e = c.next()
@@ -183,7 +183,7 @@ func TestBargeInFromClientAudio(t *testing.T) {
 					t.Errorf("truncate %s: %s", tt.name, e.Raw)
 				}
 			}
-			c.send(`{"type":"conversation.item.truncate","item_id":"` + assistant + `","content_index":0,"audio_end_ms":80}`)
+			c.sendLive(clock, `{"type":"conversation.item.truncate","item_id":"`+assistant+`","content_index":0,"audio_end_ms":80}`)
 			e := c.next()
 			if e.Type != "conversation.item.truncated" || e.num("audio_end_ms") != 80 || e.str("item_id") != assistant {
 				t.Errorf("valid truncate answered %s", e.Raw)
