@@ -153,13 +153,15 @@ func (m *sim) commitItem(id string, audioBytes int, pcm []byte, trigger scenario
 // as the configured model does (docs/live-service.md, item 4): the
 // gpt-4o transcribe models stream word-sized deltas and report token
 // usage; whisper-1 sends the whole text in one delta and reports the
-// audio's duration. Preview sessions get completed alone: rt-client, the
-// Azure preview SDK, fails on an event type it does not know.
+// audio's duration. The OpenAI beta sent the deltas too, without
+// obfuscation [L2] [L9]; Azure preview sessions get completed alone:
+// rt-client, the Azure preview SDK, refuses every event type it does not
+// know, these deltas among them.
 func (m *sim) scheduleTranscription(id string, audioBytes int, transcript string, fails bool) {
 	now := m.clock.Now()
 	p := m.pace()
 	byTokens := strings.Contains(m.conf.TranscriptionModel(), "transcribe")
-	if !fails && m.dialect == realtime.GA {
+	if !fails && (m.dialect == realtime.GA || m.hs.provider == OpenAI) {
 		deltas := []string{transcript}
 		if byTokens {
 			deltas = splitTokens(transcript)
@@ -167,7 +169,11 @@ func (m *sim) scheduleTranscription(id string, audioBytes int, transcript string
 		at := now.Add(m.scale(m.cfg.lat.TranscriptionDelta, p))
 		for _, d := range deltas {
 			m.at(at, nil, func() {
-				m.emitKind(realtime.KindInputTranscriptionDelta, kv{"item_id", id}, kv{"content_index", 0}, kv{"delta", d}, kv{"obfuscation", m.ids.obfuscation()})
+				members := []kv{{"item_id", id}, {"content_index", 0}, {"delta", d}}
+				if m.dialect == realtime.GA {
+					members = append(members, kv{"obfuscation", m.ids.obfuscation()})
+				}
+				m.emitKind(realtime.KindInputTranscriptionDelta, members...)
 			})
 			at = at.Add(m.scale(transcriptionDeltaGap, p))
 		}

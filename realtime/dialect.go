@@ -172,3 +172,13 @@ func Translate(name string, from, to Dialect) string {
 
 // IsServerType reports whether typ names a server event in dialect d.
 func IsServerType(d Dialect, typ string) bool { return KindOf(d, typ) != KindUnknown }
+
+// ServerKinds returns every server event kind, in declaration order; a
+// dialect names those it has ([Dialect.Name] is "" for the others).
+func ServerKinds() []Kind {
+	out := make([]Kind, 0, numKinds-1)
+	for k := KindUnknown + 1; k < numKinds; k++ {
+		out = append(out, k)
+	}
+	return out
+}
