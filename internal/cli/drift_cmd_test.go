@@ -38,10 +38,10 @@ func TestConformanceServerAgainstRtmock(t *testing.T) {
 	defer srv.Close()
 	var out bytes.Buffer
 	junit := filepath.Join(t.TempDir(), "reports", "server.xml")
-	if code := run(NewRootCmd(), []string{"conformance", "--server", srv.URL() + "/openai/v1/realtime?model=gpt-realtime", "--junit", junit}, &out, io.Discard); code != ExitOK || !strings.Contains(out.String(), "0 of 4 exchanges failed") {
+	if code := run(NewRootCmd(), []string{"conformance", "--server", srv.URL() + "/openai/v1/realtime?model=gpt-realtime", "--junit", junit}, &out, io.Discard); code != ExitOK || !strings.Contains(out.String(), "0 of 5 exchanges failed") {
 		t.Errorf("exit %d:\n%s", code, out.String())
 	}
-	if x, err := os.ReadFile(junit); err != nil || !strings.Contains(string(x), `tests="4" failures="0"`) {
+	if x, err := os.ReadFile(junit); err != nil || !strings.Contains(string(x), `tests="5" failures="0"`) {
 		t.Errorf("JUnit report: %v\n%s", err, x)
 	}
 	if code := run(NewRootCmd(), []string{"conformance", "--server", srv.URL() + "/elsewhere"}, io.Discard, io.Discard); code != ExitUsage {

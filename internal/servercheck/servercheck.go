@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/rtmock/rtmock/audio"
 	"github.com/rtmock/rtmock/internal/invariant"
 	"github.com/rtmock/rtmock/realtime"
 )
@@ -66,6 +67,37 @@ var Exchanges = []Exchange{
 		Until: []string{"response.done"}, Before: [][2]string{{"response.created", "error"}}},
 	{Name: "a bad event, then a turn", Send: []string{`{"type":"session.update","session":{session}}`, `{"type":"no.such.event"}`, `{"type":"response.create"}`},
 		Until: []string{"error", "response.done"}, Before: [][2]string{{"session.updated", "error"}, {"error", "response.created"}}},
+	spokenTurn(),
+}
+
+// spokenTurn streams a second of silence, a second of a 440 Hz tone and a
+// second and a half of silence, as 100 ms appends, to the server's default
+// server VAD: one turn, committed and answered.
+func spokenTurn() Exchange {
+	tone, err := audio.NewTone(audio.PCM16, 440, 0.5)
+	if err != nil {
+		panic("servercheck: " + err.Error())
+	}
+	silence := audio.NewSilence(audio.PCM16)
+	const chunk = 100 * 48 // 100 ms of PCM16 at 24 kHz
+	var sends []string
+	for range 10 {
+		sends = append(sends, appendEvent(silence.AppendBase64(nil, 0, chunk)))
+	}
+	for i := range 10 {
+		sends = append(sends, appendEvent(tone.AppendBase64(nil, i*chunk, chunk)))
+	}
+	for range 15 {
+		sends = append(sends, appendEvent(silence.AppendBase64(nil, 0, chunk)))
+	}
+	return Exchange{Name: "a spoken turn (server VAD)", Send: sends,
+		Until: []string{"input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped", "input_audio_buffer.committed", "response.done"},
+		Before: [][2]string{{"input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped"},
+			{"input_audio_buffer.speech_stopped", "input_audio_buffer.committed"}, {"input_audio_buffer.committed", "response.created"}}}
+}
+
+func appendEvent(b64 []byte) string {
+	return `{"type":"input_audio_buffer.append","audio":"` + string(b64) + `"}`
 }
 
 // Result is one exchange's outcome.

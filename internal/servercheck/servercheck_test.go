@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 	"github.com/rtmock/rtmock/internal/leakcheck"
@@ -69,7 +70,7 @@ func TestBrokenServerFails(t *testing.T) {
 		}
 	}))
 	defer broken.Close()
-	rep, err := servercheck.Run(context.Background(), &servercheck.Options{URL: broken.URL + "/openai/v1/realtime?model=m"})
+	rep, err := servercheck.Run(context.Background(), &servercheck.Options{URL: broken.URL + "/openai/v1/realtime?model=m", Timeout: 3 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
