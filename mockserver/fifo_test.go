@@ -9,6 +9,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/rtmock/rtmock/cassette"
 	"github.com/rtmock/rtmock/clock"
+	"github.com/rtmock/rtmock/internal/rttest"
 	"github.com/rtmock/rtmock/mockserver"
 	"github.com/rtmock/rtmock/scenarios"
 )
@@ -17,6 +18,15 @@ import (
 // clock, lets the session play out, and returns the server's event types
 // in order.
 func burst(t *testing.T, d dialectCase, frames ...string) []string {
+	var types []string
+	for _, f := range burstFrames(t, d, frames...) {
+		types = append(types, f.Type)
+	}
+	return types
+}
+
+// burstFrames is burst, returning the server's text frames.
+func burstFrames(t *testing.T, d dialectCase, frames ...string) []cassette.Frame {
 	t.Helper()
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	clk := clock.NewManual(start)
@@ -42,13 +52,29 @@ func burst(t *testing.T, d dialectCase, frames ...string) []string {
 	<-done
 	c.conn.Close(websocket.StatusNormalClosure, "")
 	srv.Close()
-	var types []string
+	var out []cassette.Frame
 	for _, f := range srv.Transcripts()[0].Frames {
 		if f.Dir == cassette.Server && f.Kind == cassette.KindText {
-			types = append(types, f.Type)
+			out = append(out, f)
 		}
 	}
-	return types
+	return out
+}
+
+// firstDone is the first response.done among frames.
+func firstDone(t *testing.T, frames []cassette.Frame) event {
+	t.Helper()
+	for _, f := range frames {
+		if f.Type == "response.done" {
+			e, err := rttest.Decode(f.Data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return event{e}
+		}
+	}
+	t.Fatal("no response.done")
+	return event{}
 }
 
 func before(types []string, a, b string) bool {
@@ -71,6 +97,15 @@ func TestRepliesComeInTheOrderOfTheRequests(t *testing.T) {
 			r = burst(t, d, `{"type":"response.create"}`, `{"type":"response.create"}`)
 			if !before(r, "response.created", "error") {
 				t.Errorf("two response.create at once: %v; want the first's response.created before the second's error", r)
+			}
+			// An item created right after a response.create is not part
+			// of that response's input: the response's input tokens are
+			// those of a response.create alone.
+			long := `{"type":"conversation.item.create","item":{"type":"message","role":"user","content":[{"type":"input_text","text":"` + strings.Repeat("Tell me more. ", 100) + `"}]}}`
+			alone := firstDone(t, burstFrames(t, d, `{"type":"response.create"}`)).num("response.usage.input_tokens")
+			then := firstDone(t, burstFrames(t, d, `{"type":"response.create"}`, long)).num("response.usage.input_tokens")
+			if alone == 0 || then != alone {
+				t.Errorf("input tokens: %v for response.create alone, %v with an item created right after it; want them equal", alone, then)
 			}
 			update := `{"type":"session.update","session":{"instructions":"Be brief."}}`
 			if d.ga {
