@@ -54,9 +54,10 @@ const (
 	KindHTTP                    // the server refused the upgrade: Code is the status, Data the body, Header some headers
 	KindDropped                 // Code frames of this direction could not be recorded here
 	KindFault                   // a fault the mock injected fired here: Reason says which (frames of Dir were affected)
+	KindAudio                   // one RTP packet of a WebRTC call's audio: Data is its PCM16 LE 24 kHz mono, RTP its timing
 )
 
-var kindNames = [...]string{"", "text", "binary", "close", "error", "http", "dropped", "fault"}
+var kindNames = [...]string{"", "text", "binary", "close", "error", "http", "dropped", "fault", "audio"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) && k != 0 {
@@ -78,10 +79,20 @@ type Frame struct {
 	Code   int               // close code, HTTP status, or number of dropped frames
 	Reason string            // close reason, or the error message of KindError
 	Header map[string]string // KindHTTP: response headers worth keeping (Content-Type, Retry-After, …)
+	RTP    RTPStamp          // KindAudio: the packet's RTP timing
 
 	// Type is the "type" of a text frame holding a JSON event, filled by
 	// [Reader] (with realtime.Peek); "" for anything else. Writers ignore it.
 	Type string
+}
+
+// RTPStamp is where an audio packet sits in its RTP stream: its timestamp
+// on the 48 kHz Opus clock and its sequence number. A gap in the sequence
+// is a lost packet; the timestamps give the stream's own timing, apart
+// from when the packet was sent or arrived (T).
+type RTPStamp struct {
+	Timestamp uint32
+	Seq       uint16
 }
 
 // Header is the first line of a cassette.

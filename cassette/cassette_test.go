@@ -105,6 +105,8 @@ func TestRoundTrip(t *testing.T) {
 		{T: 2 * time.Second, Dir: Server, Kind: KindDropped, Code: 3},
 		{T: 3 * time.Second, Dir: Server, Kind: KindError, Reason: "read: connection reset by peer"},
 		{T: 4 * time.Second, Dir: Server, Kind: KindHTTP, Code: 429, Header: map[string]string{"Retry-After": "1"}, Data: []byte(`{"error":"slow down"}`)},
+		{T: 5 * time.Second, Dir: Client, Kind: KindAudio, Data: []byte{1, 0, 255, 255}, RTP: RTPStamp{Timestamp: 4294967295, Seq: 65535}},
+		{T: 5020 * time.Millisecond, Dir: Server, Kind: KindAudio, Data: []byte{}, RTP: RTPStamp{Timestamp: 960}},
 		{T: 9 * time.Second, Dir: Client, Kind: KindClose, Code: 4000, Reason: "bye \"now\""},
 	}
 	out := write(t, testHeader, nil, frames...)
@@ -137,6 +139,8 @@ func TestReaderErrors(t *testing.T) {
 		is      error
 	}{
 		{"empty file", "", "cassette x.jsonl:1: empty file, expected a header line", nil},
+		{"audio without its timing", hdr + `{"t":1,"dir":"client","audio":{"pcm":"AAAA"}}` + "\n", `cassette x.jsonl:2:31: audio must be {"rtp_ts":N,"seq":N,"pcm":"<base64 PCM16>"}`, nil},
+		{"audio of half a sample", hdr + `{"t":1,"dir":"client","audio":{"rtp_ts":1,"seq":2,"pcm":"AA=="}}` + "\n", `cassette x.jsonl:2:31: audio must be {"rtp_ts":N,"seq":N,"pcm":"<base64 PCM16>"}`, nil},
 		{"header is not JSON", "hello\n", "cassette x.jsonl:1:1: bad header: invalid character 'h' looking for beginning of value", nil},
 		{"header without version", `{"created":"2026-11-25T12:00:00Z"}` + "\n", `cassette x.jsonl:1:1: not a cassette: the header has no "rtcassette" version`, nil},
 		{"unknown version", `{"rtcassette":2}` + "\n", "cassette x.jsonl:1:2: unknown cassette version 2 (this build reads version 1)", ErrUnknownVersion},
@@ -145,8 +149,8 @@ func TestReaderErrors(t *testing.T) {
 		{"bad direction", hdr + `{"t":0.1,"dir":"sideways","dropped":1}` + "\n", `cassette x.jsonl:2:16: dir must be "client" or "server", not "sideways"`, nil},
 		{"negative time", hdr + `{"t":-1,"dir":"client","dropped":1}` + "\n", "cassette x.jsonl:2:6: t must be >= 0 seconds, not -1", nil},
 		{"no time", hdr + `{"dir":"client","dropped":1}` + "\n", `cassette x.jsonl:2:1: the frame has no time "t"`, nil},
-		{"no kind", hdr + `{"t":1,"dir":"client"}` + "\n", "cassette x.jsonl:2:1: the frame has none of event, text, binary, close, error, http, dropped, fault", nil},
-		{"two kinds", hdr + `{"t":1,"dir":"client","dropped":1,"error":"x"}` + "\n", "cassette x.jsonl:2:43: a frame has exactly one of event, text, binary, close, error, http, dropped, fault; this one has dropped and error", nil},
+		{"no kind", hdr + `{"t":1,"dir":"client"}` + "\n", "cassette x.jsonl:2:1: the frame has none of event, text, binary, close, error, http, dropped, fault, audio", nil},
+		{"two kinds", hdr + `{"t":1,"dir":"client","dropped":1,"error":"x"}` + "\n", "cassette x.jsonl:2:43: a frame has exactly one of event, text, binary, close, error, http, dropped, fault, audio; this one has dropped and error", nil},
 		{"bad base64", hdr + `{"t":1,"dir":"client","binary":"!!"}` + "\n", "cassette x.jsonl:2:32: binary: illegal base64 data at input byte 0", nil},
 		{"bad line in the middle", hdr + "{\"t\":1\n" + `{"t":1,"dir":"client","dropped":1}` + "\n", "cassette x.jsonl:2:8: unexpected end of input in object", nil},
 		{"time past the largest duration", hdr + `{"t":1e12,"dir":"client","dropped":1}` + "\n", "cassette x.jsonl:2:6: t is 1e12 seconds, more than the largest time a cassette can hold (9223372036 seconds, about 292 years)", nil},

@@ -39,6 +39,9 @@
 //	"dropped":17                    this many frames in this direction are missing here: the recorder
 //	                                could not write them in time (see the recorder package)
 //	"fault":"drop response.output_audio.delta"  a fault the mock injected fired here (mock transcripts only)
+//	"audio":{"rtp_ts":N,"seq":N,"pcm":"<base64>"}  one RTP packet of a WebRTC call's audio, as PCM16 LE
+//	                                24 kHz mono, with the packet's RTP timestamp (48 kHz) and sequence number
+//	                                (mock transcripts of WebRTC calls)
 //
 // Readers ignore members they do not know, so later versions of the
 // recorder can annotate frames without breaking older readers; a frame

@@ -223,6 +223,12 @@ type closeJSON struct {
 	Reason string `json:"reason"`
 }
 
+type audioJSON struct {
+	TS  *uint32 `json:"rtp_ts"`
+	Seq *uint16 `json:"seq"`
+	PCM []byte  `json:"pcm"`
+}
+
 type httpJSON struct {
 	Status  int               `json:"status"`
 	Headers map[string]string `json:"headers"`
@@ -249,6 +255,7 @@ var memberParsers = map[string]func(p *frameParse, v []byte, at int) error{
 	"http":    (*frameParse).http,
 	"dropped": (*frameParse).dropped,
 	"fault":   (*frameParse).fault,
+	"audio":   (*frameParse).audio,
 }
 
 // parseFrame decodes one frame line.
@@ -278,7 +285,7 @@ func (r *Reader) parseFrame(line []byte) (Frame, error) {
 	case f.Dir == "":
 		return f, r.errorf(r.line, start+1, `the frame has no direction "dir"`)
 	case f.Kind == 0:
-		return f, r.errorf(r.line, start+1, "the frame has none of event, text, binary, close, error, http, dropped, fault")
+		return f, r.errorf(r.line, start+1, "the frame has none of event, text, binary, close, error, http, dropped, fault, audio")
 	}
 	if f.Kind == KindText {
 		if h, err := realtime.Peek(f.Data); err == nil {
@@ -322,7 +329,7 @@ func (p *frameParse) dir(v []byte, at int) error {
 // setKind sets the frame's kind from the member at at, once.
 func (p *frameParse) setKind(k Kind, at int) error {
 	if p.f.Kind != 0 {
-		return p.r.errorf(p.r.line, at+1, "a frame has exactly one of event, text, binary, close, error, http, dropped, fault; this one has %s and %s", p.f.Kind, k)
+		return p.r.errorf(p.r.line, at+1, "a frame has exactly one of event, text, binary, close, error, http, dropped, fault, audio; this one has %s and %s", p.f.Kind, k)
 	}
 	p.f.Kind = k
 	return nil
@@ -384,6 +391,18 @@ func (p *frameParse) close(v []byte, at int) error {
 		return p.r.errorf(p.r.line, at+1, `close must be {"code":N,"reason":"…"}`)
 	}
 	p.f.Code, p.f.Reason = *c.Code, c.Reason
+	return nil
+}
+
+func (p *frameParse) audio(v []byte, at int) error {
+	if err := p.setKind(KindAudio, at); err != nil {
+		return err
+	}
+	var a audioJSON
+	if err := json.Unmarshal(v, &a); err != nil || a.TS == nil || a.Seq == nil || len(a.PCM)%2 != 0 {
+		return p.r.errorf(p.r.line, at+1, `audio must be {"rtp_ts":N,"seq":N,"pcm":"<base64 PCM16>"}`)
+	}
+	p.f.RTP, p.f.Data = RTPStamp{Timestamp: *a.TS, Seq: *a.Seq}, a.PCM
 	return nil
 }
 

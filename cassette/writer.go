@@ -95,7 +95,7 @@ func (w *Writer) WriteFrame(f Frame) error {
 	if !f.Dir.Valid() {
 		return fmt.Errorf("write cassette frame: direction %q is not client or server", f.Dir)
 	}
-	if f.Kind < KindText || f.Kind > KindFault {
+	if f.Kind < KindText || f.Kind > KindAudio {
 		return fmt.Errorf("write cassette frame: invalid kind %d", f.Kind)
 	}
 	data := f.Data
@@ -220,6 +220,14 @@ func appendFrame(dst []byte, f *Frame, data []byte, asEvent bool) []byte {
 	case KindFault:
 		dst = append(dst, `,"fault":`...)
 		dst = realtime.AppendJSONString(dst, f.Reason)
+	case KindAudio:
+		dst = append(dst, `,"audio":{"rtp_ts":`...)
+		dst = strconv.AppendUint(dst, uint64(f.RTP.Timestamp), 10)
+		dst = append(dst, `,"seq":`...)
+		dst = strconv.AppendUint(dst, uint64(f.RTP.Seq), 10)
+		dst = append(dst, `,"pcm":"`...)
+		dst = base64.StdEncoding.AppendEncode(dst, data)
+		dst = append(dst, `"}`...)
 	}
 	return append(dst, "}\n"...)
 }

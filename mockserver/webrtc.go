@@ -87,6 +87,31 @@ func (r *rtcSession) ClientEvent(data []byte, _ time.Time) {
 
 func (r *rtcSession) ClientAudio(pcm []byte, _ time.Time) { r.s.clientAudio(pcm) }
 
+// ClientPacket and ServerPacket record the call's audio in the transcript
+// with its RTP timing (cassette.KindAudio), for those who keep or observe
+// frames.
+func (r *rtcSession) ClientPacket(pcm []byte, ts uint32, seq uint16, at time.Time) {
+	r.s.media(cassette.Client, pcm, ts, seq, at)
+}
+
+func (r *rtcSession) ServerPacket(pcm []byte, ts uint32, seq uint16, at time.Time) {
+	r.s.media(cassette.Server, pcm, ts, seq, at)
+}
+
+// media records one RTP packet's audio, when anyone sees the frames, at
+// the time it reached the session (the packet's own timing is its RTP
+// stamp).
+func (s *session) media(dir cassette.Direction, pcm []byte, ts uint32, seq uint16, _ time.Time) {
+	s.lock()
+	defer s.unlock()
+	if s.closed || (!s.keep && s.cfg.Observer == nil) {
+		return
+	}
+	f := cassette.Frame{T: s.clock.Now().Sub(s.started), Dir: dir, Kind: cassette.KindAudio, Data: pcm,
+		RTP: cassette.RTPStamp{Timestamp: ts, Seq: seq}}
+	s.observe(&f, nil, realtime.KindUnknown)
+}
+
 func (r *rtcSession) PlaybackStarted(responseID string, _ time.Time) {
 	r.s.playback(realtime.KindOutputAudioBufferStarted, responseID)
 }

@@ -345,3 +345,67 @@ func TestWebRTCFaults(t *testing.T) {
 		}
 	})
 }
+
+// TestWebRTCTranscriptHasTheAudio: a WebRTC call's transcript holds its
+// audio both ways as cassette audio frames, PCM with each packet's RTP
+// timing: the microphone's packets as the session decoded them, the
+// reply's packets as the call produced them, 20 ms each with consecutive
+// sequence numbers and timestamps 960 ticks (20 ms at 48 kHz) apart.
+func TestWebRTCTranscriptHasTheAudio(t *testing.T) {
+	t.Parallel()
+	ended := make(chan *mockserver.Transcript, 1)
+	srv := startServer(t, &mockserver.Options{KeepTranscripts: true, OnSessionEnd: func(tr *mockserver.Transcript) { ended <- tr }})
+	c := newRTCClient(t, srv.URL()+"/v1/realtime/calls")
+	n := 0
+	c.until("session.created", &n)
+	c.speak(make([]byte, 48*400)) // 400 ms of silence: 20 packets
+	c.send(`{"type":"response.create"}`)
+	c.until("output_audio_buffer.stopped", &n)
+	c.pc.Close()
+	var tr *mockserver.Transcript
+	select {
+	case tr = <-ended:
+	case <-time.After(rtcWait):
+		t.Fatal("the session did not end after the client hung up")
+	}
+	var in, out []cassette.Frame
+	for _, f := range tr.Frames {
+		switch {
+		case f.Kind == cassette.KindAudio && f.Dir == cassette.Client:
+			in = append(in, f)
+		case f.Kind == cassette.KindAudio:
+			out = append(out, f)
+		}
+	}
+	if len(in) < 15 {
+		t.Errorf("%d microphone packets in the transcript, want about 20", len(in))
+	}
+	// The default reply is 1750 ms of audio: 88 packets, the last padded.
+	if len(out) != 88 {
+		t.Errorf("%d reply packets in the transcript, want 88", len(out))
+	}
+	for i := 1; i < len(out); i++ {
+		a, b := out[i-1], out[i]
+		if b.RTP.Seq != a.RTP.Seq+1 || b.RTP.Timestamp-a.RTP.Timestamp != 960 || len(b.Data) != 960 {
+			t.Fatalf("reply packets %d and %d: seq %d→%d, ts %d→%d, %d bytes; want consecutive, 960 ticks apart, 20 ms of PCM",
+				i-1, i, a.RTP.Seq, b.RTP.Seq, a.RTP.Timestamp, b.RTP.Timestamp, len(b.Data))
+		}
+	}
+	var buf bytes.Buffer
+	if err := tr.WriteCassette(&buf, nil); err != nil {
+		t.Fatal(err)
+	}
+	back, err := cassette.Parse(&buf, "call.jsonl")
+	if err != nil {
+		t.Fatalf("the transcript does not read back as a cassette: %v", err)
+	}
+	audioBack := 0
+	for _, f := range back.All() {
+		if f.Kind == cassette.KindAudio {
+			audioBack++
+		}
+	}
+	if audioBack != len(in)+len(out) {
+		t.Errorf("%d audio frames read back, want %d", audioBack, len(in)+len(out))
+	}
+}

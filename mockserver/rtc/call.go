@@ -287,3 +287,14 @@ func (c *call) pushPlayback(started bool, responseID string, at time.Time) {
 		c.in.push(func(s Session) { s.PlaybackStopped(responseID, at) })
 	}
 }
+
+// pushPacket shows a packet the call produced to a Session that observes
+// packets.
+func (c *call) pushPacket(frame []byte, ts uint32, seq uint16, at time.Time) {
+	pcm := append([]byte(nil), frame...)
+	c.in.push(func(s Session) {
+		if o, ok := s.(PacketObserver); ok {
+			o.ServerPacket(pcm, ts, seq, at)
+		}
+	})
+}

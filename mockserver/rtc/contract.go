@@ -16,6 +16,18 @@ import (
 // one at a time, from one goroutine, in the order they arrived. The methods
 // should return promptly; they may call the Call's methods. Closed is the
 // last call a Session gets.
+// PacketObserver is an optional interface of a Session: it then sees every
+// RTP packet of the call's audio with its RTP timing, among its other
+// inputs and in order with them. ClientPacket is the audio a client packet
+// added to the timeline (what ClientAudio gets for it); ServerPacket is
+// each packet the call produced, 20 ms of PCM (the end of a response's
+// audio zero-padded), at its slot time, before an RTP fault may drop or
+// delay it on the wire. Both give PCM16 LE mono at 24 kHz.
+type PacketObserver interface {
+	ClientPacket(pcm []byte, ts uint32, seq uint16, at time.Time)
+	ServerPacket(pcm []byte, ts uint32, seq uint16, at time.Time)
+}
+
 type Session interface {
 	// ClientEvent is one data-channel message from the client: a JSON
 	// client event, as sent (a malformed one is the Session's to report).

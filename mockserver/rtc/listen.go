@@ -30,7 +30,13 @@ func (c *call) listen(tr *webrtc.TrackRemote) {
 		}
 		at := c.clock.Now()
 		if out := l.decode(pkt); len(out) > 0 {
-			c.in.push(func(s Session) { s.ClientAudio(out, at) })
+			ts, seq := pkt.Timestamp, pkt.SequenceNumber
+			c.in.push(func(s Session) {
+				if o, ok := s.(PacketObserver); ok {
+					o.ClientPacket(out, ts, seq, at)
+				}
+				s.ClientAudio(out, at)
+			})
 		}
 	}
 }

@@ -249,6 +249,7 @@ func (p *player) step(now time.Time) (time.Time, bool) {
 	p.flushHeld(now) // held packets due by now were sent before this one
 	if sent {
 		p.send(p.encode(&f, hdr), f.responseID, at, fault)
+		p.c.pushPacket(f.pcm[:], hdr.Timestamp, hdr.SequenceNumber, at)
 	}
 	if len(p.held) > 0 && (!ok || p.held[0].due.Before(deadline)) {
 		deadline, ok = p.held[0].due, true
