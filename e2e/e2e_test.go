@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -307,6 +308,12 @@ var (
 // with SIGTERM when the test ends.
 func startRTMock(t *testing.T, bin, scenario string) *rtmock {
 	t.Helper()
+	return startRTMockWith(t, bin, scenario, nil, nil)
+}
+
+// startRTMockWith is startRTMock with more flags and environment variables for the server.
+func startRTMockWith(t *testing.T, bin, scenario string, flags, env []string) *rtmock {
+	t.Helper()
 	srv := &rtmock{scenario: scenario, caFile: filepath.Join(t.TempDir(), "rtmock-ca.pem"), log: &lockedBuffer{}}
 	args := []string{"serve", "--addr", "127.0.0.1:0", "--ca-file", srv.caFile, "-v"}
 	if scenario == defaultReply {
@@ -314,8 +321,10 @@ func startRTMock(t *testing.T, bin, scenario string) *rtmock {
 	} else {
 		args = append(args, scenario)
 	}
+	args = append(args, flags...)
 	pr, pw := io.Pipe()
 	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout = pw
 	cmd.Stderr = srv.log
 	if err := cmd.Start(); err != nil {
@@ -938,5 +947,57 @@ func checkTranscription(t *testing.T, r result) {
 	}
 	if n < 2 || deltas.String() != dictationText {
 		t.Errorf("%d deltas adding up to %q; want word deltas adding up to %q", n, deltas.String(), dictationText)
+	}
+}
+
+// TestSIPWithTheOpenAIClient runs OpenAI's SIP call control through the openai package
+// against "rtmock serve --sip-webhook": the package's own webhooks.unwrap checks the
+// signature of realtime.call.incoming, and its realtime.calls accept, refer, hangup and
+// reject get the mock's answers; an accept after the hang-up is refused with 409.
+func TestSIPWithTheOpenAIClient(t *testing.T) {
+	requireNodeClients(t)
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	const secret = "whsec_c2lwLWUyZS1zZWNyZXQtMDEyMzQ1Njc4OWFi"
+	srv := startRTMockWith(t, buildRTMock(t), defaultReply,
+		[]string{"--sip-webhook", fmt.Sprintf("http://127.0.0.1:%d/hooks/openai", port)},
+		[]string{"RTMOCK_SIP_WEBHOOK_SECRET=" + secret})
+	r, ok := runNode(t, "sip.mjs", nil, []string{
+		"RTMOCK_SIP_WEBHOOK_SECRET=" + secret, "RTMOCK_URL=" + srv.url, fmt.Sprintf("SIP_HOOK_PORT=%d", port),
+		"OPENAI_BASE_URL=" + srv.url + "/v1", "OPENAI_API_KEY=" + apiKey,
+	})
+	if !ok {
+		return
+	}
+	var steps []string
+	for line := range strings.Lines(r.stdout) {
+		var v struct {
+			Webhook, Step string
+			Status        int
+			SIPHeaders    []string `json:"sip_headers"`
+		}
+		if err := json.Unmarshal([]byte(line), &v); err != nil {
+			t.Fatalf("output line %q: %v", line, err)
+		}
+		switch {
+		case v.Webhook != "":
+			steps = append(steps, v.Webhook)
+			if strings.Join(v.SIPHeaders, ",") != "From,To,Call-ID" {
+				t.Errorf("sip_headers %v, want From, To, Call-ID", v.SIPHeaders)
+			}
+		case v.Status != 0:
+			steps = append(steps, fmt.Sprintf("%s %d", v.Step, v.Status))
+		default:
+			steps = append(steps, v.Step)
+		}
+	}
+	want := "realtime.call.incoming accept refer hangup accept-again 409 realtime.call.incoming reject"
+	if got := strings.Join(steps, " "); got != want {
+		t.Errorf("steps %q, want %q\nstderr:\n%s\nserver:\n%s", got, want, r.stderr, srv.log.String())
 	}
 }
