@@ -19,6 +19,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/rtmock/rtmock/audio"
+	"github.com/rtmock/rtmock/cassette"
 	"github.com/rtmock/rtmock/mockserver"
 	"github.com/rtmock/rtmock/mockserver/rtc"
 	"github.com/rtmock/rtmock/mockserver/rtc/rtctest"
@@ -430,6 +431,47 @@ func correlation16(x, y []int16) float64 {
 	return sxy / math.Sqrt(sxx*syy+1e-9)
 }
 
+// fixtureOnsetMs is where speech begins in audio/testdata/speech-24k.wav
+// (its README), so leadMs later in the microphone's WAV.
+const fixtureOnsetMs = 1000
+
+// checkSpeechStarted holds the server VAD of a call on the session core to
+// the speech the browser sent: the transcript's microphone audio (its
+// audio frames, the VAD's timeline) is the WAV less what the browser
+// dropped before the call connected, found by aligning the two; the first
+// speech_started must then say the speech's onset there less the 300 ms of
+// prefix padding, within ±150 ms.
+func checkSpeechStarted(t *testing.T, tr *mockserver.Transcript, wav []int16) {
+	t.Helper()
+	var pcm []byte
+	start := -1
+	for _, f := range tr.Frames {
+		switch {
+		case f.Kind == cassette.KindAudio && f.Dir == cassette.Client:
+			pcm = append(pcm, f.Data...)
+		case f.Kind == cassette.KindText && f.Dir == cassette.Server && f.Type == "input_audio_buffer.speech_started" && start < 0:
+			var ev struct {
+				AudioStartMs int `json:"audio_start_ms"`
+			}
+			if err := json.Unmarshal(f.Data, &ev); err != nil {
+				t.Fatal(err)
+			}
+			start = ev.AudioStartMs
+		}
+	}
+	if start < 0 || len(pcm) == 0 {
+		t.Fatalf("the transcript has %d bytes of microphone audio and speech_started at %d", len(pcm), start)
+	}
+	skip, corr := align(samples(pcm), wav)
+	onset := leadMs + fixtureOnsetMs - skip
+	want := onset - 300
+	t.Logf("VAD: the browser dropped the first %d ms (correlation %.3f); speech begins at %d ms of the session's audio; speech_started.audio_start_ms %d, want %d (onset less 300 ms of padding): offset %+d ms",
+		skip, corr, onset, start, want, start-want)
+	if start < want-150 || start > want+150 {
+		t.Errorf("speech_started.audio_start_ms %d, want %d ± 150 ms", start, want)
+	}
+}
+
 // checkReply checks that every packet of the replies arrived and that it
 // was the 440 Hz tone.
 func checkReply(t *testing.T, r pageResult, replies int) {
@@ -470,20 +512,20 @@ turns:
 func TestBrowserOnTheCore(t *testing.T) {
 	exe := chromium(t)
 	bundle := agentsBundle(t)
-	wav, _ := microphoneWAV(t)
 	sc, err := scenarios.Parse("webrtc-core.yaml", []byte(coreScenario))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ended := make(chan *mockserver.Transcript, 8)
-	srv, err := mockserver.New(&mockserver.Options{APIKey: apiKey, Scenario: sc, DisableTLS: true, Seed: 1,
+	srv, err := mockserver.New(&mockserver.Options{APIKey: apiKey, Scenario: sc, DisableTLS: true, Seed: 1, KeepTranscripts: true,
 		OnSessionEnd: func(tr *mockserver.Transcript) { ended <- tr }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
 	pages := pageServer(t, bundle, srv.URL())
-	ctx := browser(t, exe, wav)
+	wavPath, wavPCM := microphoneWAV(t)
+	ctx := browser(t, exe, wavPath)
 	cases := []struct {
 		name, page string
 		replies    int
@@ -514,6 +556,7 @@ func TestBrowserOnTheCore(t *testing.T) {
 				if tr.Transport != "webrtc" {
 					t.Errorf("the session's transport is %q", tr.Transport)
 				}
+				checkSpeechStarted(t, tr, wavPCM)
 			case <-time.After(pageTimeout):
 				t.Error("the call's session did not end when the page hung up")
 			}
