@@ -35,11 +35,6 @@ type Options struct {
 	// any. Any other model gets 101, an invalid_model error and close 4000,
 	// as the service answers. Azure paths take any deployment name.
 	Models []string
-	// SIPWebhookURL receives the realtime.call.incoming webhook of each
-	// simulated incoming SIP call (Handler.IncomingSIPCall), signed with
-	// SIPWebhookSecret ("whsec_…", as OpenAI issues them) when it is set.
-	SIPWebhookURL    string
-	SIPWebhookSecret string
 	// Scenario scripts what the assistant says and when; nil uses the
 	// built-in default reply for every response.
 	Scenario *scenarios.Scenario

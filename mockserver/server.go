@@ -10,8 +10,6 @@ import (
 	"net/http"
 	"sync"
 	"time"
-
-	"github.com/rtmock/rtmock/mockserver/rtc"
 )
 
 // Server is a running mock of the realtime service, like an
@@ -102,11 +100,6 @@ func (s *Server) Handler() *Handler { return s.handler }
 // Transcripts returns the transcripts of the sessions that have ended so far,
 // with Options.KeepTranscripts; nil without it.
 func (s *Server) Transcripts() []*Transcript { return s.handler.Transcripts() }
-
-// IncomingSIPCall simulates an incoming SIP call (see Handler.IncomingSIPCall).
-func (s *Server) IncomingSIPCall(ctx context.Context, from, to string) (*rtc.SIPCall, error) {
-	return s.handler.IncomingSIPCall(ctx, from, to)
-}
 
 // Close stops accepting connections, closes every live session with 1001
 // (going away) and waits for all of the server's goroutines. It is safe to

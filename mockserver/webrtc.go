@@ -1,7 +1,6 @@
 package mockserver
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -36,20 +35,8 @@ func (h *Handler) newRTC() (*rtc.Handler, error) {
 		Clock:      rtc.ClockOf(h.cfg.Clock),
 		Seed:       h.cfg.Seed,
 		Logger:     h.cfg.Logger,
-		SIP:        rtc.SIPOptions{WebhookURL: h.cfg.SIPWebhookURL, WebhookSecret: h.cfg.SIPWebhookSecret},
 	})
 }
-
-// IncomingSIPCall simulates an incoming SIP call from from to to: the
-// realtime.call.incoming webhook goes to Options.SIPWebhookURL, and the
-// client answers through /v1/realtime/calls/{call_id}/accept, reject,
-// refer and hangup (docs/webrtc.md, "SIP call control").
-func (h *Handler) IncomingSIPCall(ctx context.Context, from, to string) (*rtc.SIPCall, error) {
-	return h.rtc.IncomingSIPCall(ctx, from, to, nil)
-}
-
-// SIPCalls lists the simulated SIP calls and their states.
-func (h *Handler) SIPCalls() []rtc.SIPCall { return h.rtc.SIPCalls() }
 
 // newRTCSession starts the session core of a new call.
 func (h *Handler) newRTCSession(ci *rtc.CallInfo) (rtc.Session, error) {

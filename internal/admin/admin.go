@@ -22,7 +22,6 @@ import (
 	"github.com/rtmock/rtmock/internal/monitor"
 	"github.com/rtmock/rtmock/internal/view"
 	"github.com/rtmock/rtmock/mockserver"
-	"github.com/rtmock/rtmock/mockserver/rtc"
 	"github.com/rtmock/rtmock/scenarios"
 )
 
@@ -54,8 +53,6 @@ func Wrap(o *Options) func(http.Handler) http.Handler {
 	mux.HandleFunc("POST "+Prefix+"sessions/{id}/faults", a.fault)
 	mux.HandleFunc("POST "+Prefix+"reset", a.reset)
 	mux.HandleFunc("PUT "+Prefix+"scenario", a.scenario)
-	mux.HandleFunc("GET "+Prefix+"sip/calls", a.sipCalls)
-	mux.HandleFunc("POST "+Prefix+"sip/calls", a.sipRing)
 	mux.HandleFunc("GET "+Prefix+"ui", serveAsset("ui.html", "text/html; charset=utf-8"))
 	mux.HandleFunc("GET "+Prefix+"ui.js", serveAsset("ui.js", "text/javascript; charset=utf-8"))
 	mux.HandleFunc("GET "+Prefix+"ui.css", serveAsset("ui.css", "text/css; charset=utf-8"))
@@ -256,37 +253,6 @@ func (a *api) scenario(w http.ResponseWriter, r *http.Request) {
 	}
 	a.o.Handler().SetScenario(sc)
 	writeJSON(w, map[string]string{"scenario": sc.Name, "applies_to": "sessions that start from now on"})
-}
-
-// sipCalls lists the simulated SIP calls and their states.
-func (a *api) sipCalls(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, map[string]any{"calls": a.o.Handler().SIPCalls()})
-}
-
-// sipRing simulates an incoming SIP call: {"from": "sip:…", "to": "sip:…"}
-// (both optional); the webhook goes to serve's --sip-webhook.
-func (a *api) sipRing(w http.ResponseWriter, r *http.Request) {
-	body, ok := readBody(w, r)
-	if !ok {
-		return
-	}
-	req := struct{ From, To string }{"sip:+14155550100@example.com", "sip:+14155550199@sip.api.openai.com"}
-	if len(bytes.TrimSpace(body)) > 0 {
-		if err := json.Unmarshal(body, &req); err != nil {
-			fail(w, http.StatusBadRequest, "the body must be {\"from\": \"sip:…\", \"to\": \"sip:…\"}: "+err.Error())
-			return
-		}
-	}
-	c, err := a.o.Handler().IncomingSIPCall(r.Context(), req.From, req.To)
-	switch {
-	case errors.Is(err, rtc.ErrNoWebhook):
-		fail(w, http.StatusConflict, "no SIP webhook is configured: start rtmock serve with --sip-webhook URL")
-	case err != nil:
-		// The call rings on, as the service's would; say why the webhook failed.
-		writeJSON(w, map[string]any{"call": c, "webhook_error": err.Error()})
-	default:
-		writeJSON(w, map[string]any{"call": c})
-	}
 }
 
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {

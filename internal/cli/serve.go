@@ -52,7 +52,6 @@ type serveOptions struct {
 	drain     time.Duration
 	beta      bool
 	models    []string
-	sipHook   string
 }
 
 // newServeCmd returns "rtmock serve". runF replaces the command's action in
@@ -65,8 +64,7 @@ func newServeCmd(runF func(*cobra.Command, *serveOptions) error) *cobra.Command 
   rtmock serve scenarios/barge-in.yaml            # a scenario file (or a built-in's name: barge-in)
   rtmock serve recorded.jsonl --strict            # replay a cassette; exit 1 on a differing client
   rtmock serve barge-in --check --check-exit-after 1 --addr 127.0.0.1:0 --ready-file url
-  rtmock serve --fault 'drop:match=response.*audio.delta,p=0.1' --pace realtime
-  RTMOCK_SIP_WEBHOOK_SECRET=whsec_… rtmock serve --sip-webhook http://127.0.0.1:9000/hooks  # then POST /__rtmock/sip/calls`,
+  rtmock serve --fault 'drop:match=response.*audio.delta,p=0.1' --pace realtime`,
 		Short: "Serve a simulated realtime session (default reply, a scenario, or a cassette)",
 		Long: `Serve the Realtime API on a local port. Point an SDK at the printed URL.
 
@@ -111,7 +109,6 @@ session instead.`,
 	f.StringArrayVar(&opts.allowHost, "allow-host", nil, "also answer admin requests addressed to this host name (default: loopback names and addresses only; repeatable)")
 	f.BoolVar(&opts.beta, "openai-beta", false, "serve the retired beta dialect on /v1/realtime to clients that send OpenAI-Beta: realtime=v1, as OpenAI did until May 2026 (by default they get beta_api_shape_disabled and close 4000, as today)")
 	f.StringArrayVar(&opts.models, "model", nil, "also accept this model `NAME` on /v1/realtime (a gateway's own name; * accepts any). Other names than the realtime models get invalid_model and close 4000, as on the service (repeatable)")
-	f.StringVar(&opts.sipHook, "sip-webhook", "", "post the realtime.call.incoming webhook of each simulated incoming SIP call (POST /__rtmock/sip/calls) to `URL`, signed with $RTMOCK_SIP_WEBHOOK_SECRET (whsec_…) when set; see docs/webrtc.md")
 	f.IntVar(&opts.checkN, "check-exit-after", 0, "with --check: shut down after `N` sessions were judged (for CI)")
 	f.StringVar(&opts.caFile, "ca-file", "", "where to write the self-signed certificate for TLS clients, replaced as a whole and removed at exit (default: cert.pem in a new private directory of the temp dir)")
 	return cmd
@@ -138,8 +135,7 @@ func serveOpts(cmd *cobra.Command, o *serveOptions) (*mockserver.Options, error)
 	}
 	mo := &mockserver.Options{Addr: o.addr, APIKey: o.apiKey, Seed: o.seed, Logger: log, DisableTLS: o.noTLS, ReplayStrict: o.strict,
 		MaxSessions: o.maxSess, MaxMessageBytes: o.maxMsg, MaxQueuedBytes: o.maxQueued, MaxHeaderBytes: o.maxHeader,
-		WriteTimeout: o.writeTO, IdleTimeout: o.idleTO, OpenAIBeta: o.beta, Models: o.models,
-		SIPWebhookURL: o.sipHook, SIPWebhookSecret: os.Getenv("RTMOCK_SIP_WEBHOOK_SECRET")}
+		WriteTimeout: o.writeTO, IdleTimeout: o.idleTO, OpenAIBeta: o.beta, Models: o.models}
 	for _, spec := range o.faults {
 		ft, err := faults.Parse(spec)
 		if err != nil {

@@ -239,14 +239,11 @@ func (h *Handler) serveHangup(w http.ResponseWriter, r *http.Request, rt route) 
 		(&authError{rt.provider, cred.value}).write(w)
 		return
 	}
-	if h.serveSIPHangup(w, rt) {
-		return
-	}
 	h.mu.Lock()
 	c := h.calls[rt.callID]
 	h.mu.Unlock()
 	if c == nil || c.info.Provider != rt.provider {
-		callNotFound(rt.callID).write(w)
+		(&RequestError{Status: http.StatusNotFound, Code: "call_not_found", Param: "call_id", Message: "Call " + rt.callID + " not found."}).write(w)
 		return
 	}
 	c.end(ErrHangUp, "hung up over HTTP")

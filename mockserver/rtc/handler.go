@@ -55,10 +55,6 @@ type Options struct {
 	// channel this long after the answer; 0 means 30 s.
 	ConnectTimeout time.Duration
 
-	// SIP configures the webhook of simulated incoming SIP calls
-	// (IncomingSIPCall); the call-control routes answer without it.
-	SIP SIPOptions
-
 	// Seed makes call ids and keys reproducible; 0 seeds from the time.
 	Seed int64
 	// Logger receives the Handler's diagnostics; nil discards them.
@@ -100,7 +96,6 @@ type Handler struct {
 
 	mu     sync.Mutex
 	calls  map[string]*call
-	sip    map[string]*SIPCall // simulated SIP calls (sip.go)
 	closed bool
 	wg     sync.WaitGroup // one per live call
 }
@@ -124,7 +119,7 @@ func NewHandler(opts *Options) (*Handler, error) {
 	if o.Seed == 0 {
 		o.Seed = time.Now().UnixNano()
 	}
-	h := &Handler{opts: o, clock: o.Clock, log: o.Logger, calls: map[string]*call{}, sip: map[string]*SIPCall{}}
+	h := &Handler{opts: o, clock: o.Clock, log: o.Logger, calls: map[string]*call{}}
 	if h.clock == nil {
 		h.clock = systemClock{}
 	}
@@ -154,13 +149,7 @@ const (
 	routeSecret routeKind = iota + 1
 	routeCall
 	routeHangup
-	routeAccept // SIP call control (sip.go)
-	routeReject
-	routeRefer
 )
-
-// callVerbs are the verbs after /calls/{id}/.
-var callVerbs = map[string]routeKind{"hangup": routeHangup, "accept": routeAccept, "reject": routeReject, "refer": routeRefer}
 
 // Handles reports whether path is one of the Handler's routes, so that a
 // server can send those requests to it and the rest elsewhere.
@@ -192,10 +181,9 @@ func parseRoute(path string) (route, bool) {
 		if !ok {
 			continue
 		}
-		id, verb, ok := strings.Cut(rest, "/")
-		k := callVerbs[verb]
-		if ok && id != "" && k != 0 && (k == routeHangup || p.provider == OpenAI) {
-			return route{p.provider, realtime.GA, k, id}, true
+		id, ok := strings.CutSuffix(rest, "/hangup")
+		if ok && id != "" && !strings.Contains(id, "/") {
+			return route{p.provider, realtime.GA, routeHangup, id}, true
 		}
 	}
 	return route{}, false
@@ -230,8 +218,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serveCall(w, r, rt)
 	case routeHangup:
 		h.serveHangup(w, r, rt)
-	default:
-		h.serveSIP(w, r, rt)
 	}
 }
 
