@@ -58,6 +58,7 @@ func (m *sim) start() {
 	if m.scn != nil {
 		applyScenario(&m.conf, m.scn.Session)
 	}
+	m.applyAccepted()
 	m.conf.ID = m.ids.make("sess_")
 	m.setID(m.conf.ID)
 	maxDur := m.cfg.SessionMaxDuration
