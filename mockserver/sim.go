@@ -69,6 +69,9 @@ func (m *sim) start() {
 	m.convID = m.ids.make("conv_")
 	m.resetInput()
 	m.emitKind(realtime.KindSessionCreated, kv{"session", rawJSON(m.conf.AppendJSON(nil, m.dialect))})
+	if m.sipCallOver() {
+		return
+	}
 	m.scheduleExpiry(maxDur)
 	if t := m.takeTurn(scenarios.OnConnect); t != nil {
 		m.runTurn(t, "", scenarios.OnConnect, nil)

@@ -107,6 +107,21 @@ func (m *sim) applyAccepted() {
 	}
 }
 
+// sipCallOver closes a control session whose call ended between its
+// handshake and its start (endSIPControl, which ran before the session was
+// tracked, did not see it) and reports whether it did.
+func (m *sim) sipCallOver() bool {
+	if m.hs.accepted == nil {
+		return false
+	}
+	c, ok := m.h.rtc.SIPCall(m.hs.query["call_id"])
+	if ok && c.State == rtc.SIPAccepted {
+		return false
+	}
+	m.closeWith(1000, "call "+string(c.State))
+	return true
+}
+
 // endSIPControl closes the control sessions of a call that is over with
 // 1000, as the call's end ends its session.
 func (h *Handler) endSIPControl(c rtc.SIPCall) {
