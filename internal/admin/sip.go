@@ -19,6 +19,24 @@ type ringRequest struct {
 	SIPHeaders []mockserver.SIPHeader `json:"sip_headers"`
 }
 
+// parseRing reads a ring request: empty, or one JSON object with only the
+// members of ringRequest.
+func parseRing(body []byte) (ringRequest, error) {
+	var req ringRequest
+	if len(bytes.TrimSpace(body)) == 0 {
+		return req, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return ringRequest{}, errors.New("the body is not a call: " + err.Error() + " (members: webhook_url, from, to, sip_call_id, sip_headers)")
+	}
+	if dec.More() {
+		return ringRequest{}, errors.New("the body is not a call: more than one JSON value")
+	}
+	return req, nil
+}
+
 // ring simulates an incoming SIP call: the mock posts the signed
 // realtime.call.incoming webhook and answers with the call once the
 // receiver answered (201), or 502 with the call when the receiver could not
@@ -28,14 +46,10 @@ func (a *api) ring(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var req ringRequest
-	if len(bytes.TrimSpace(body)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&req); err != nil {
-			fail(w, http.StatusBadRequest, "the body is not a call: "+err.Error()+" (members: webhook_url, from, to, sip_call_id, sip_headers)")
-			return
-		}
+	req, err := parseRing(body)
+	if err != nil {
+		fail(w, http.StatusBadRequest, err.Error())
+		return
 	}
 	call, err := a.o.Handler().IncomingSIPCall(r.Context(), &mockserver.IncomingCall{
 		WebhookURL: req.WebhookURL, From: req.From, To: req.To, SIPCallID: req.SIPCallID, Headers: req.SIPHeaders,
