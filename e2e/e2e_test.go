@@ -951,9 +951,9 @@ func checkTranscription(t *testing.T, r result) {
 }
 
 // TestSIPWithTheOpenAIClient runs OpenAI's SIP call control through the openai package
-// against "rtmock serve --sip-webhook": the package's own webhooks.unwrap checks the
-// signature of realtime.call.incoming, and its realtime.calls accept, refer, hangup and
-// reject get the mock's answers; an accept after the hang-up is refused with 409.
+// against "rtmock serve --sip-webhook" (its secret from $OPENAI_WEBHOOK_SECRET): the
+// package's own webhooks.unwrap checks the signature of realtime.call.incoming, and its realtime.calls accept, refer, hangup and
+// reject get the mock's answers over three calls; an accept after a hang-up is refused with 409.
 func TestSIPWithTheOpenAIClient(t *testing.T) {
 	requireNodeClients(t)
 	t.Parallel()
@@ -966,9 +966,9 @@ func TestSIPWithTheOpenAIClient(t *testing.T) {
 	const secret = "whsec_c2lwLWUyZS1zZWNyZXQtMDEyMzQ1Njc4OWFi"
 	srv := startRTMockWith(t, buildRTMock(t), defaultReply,
 		[]string{"--sip-webhook", fmt.Sprintf("http://127.0.0.1:%d/hooks/openai", port)},
-		[]string{"RTMOCK_SIP_WEBHOOK_SECRET=" + secret})
+		[]string{"OPENAI_WEBHOOK_SECRET=" + secret})
 	r, ok := runNode(t, "sip.mjs", nil, []string{
-		"RTMOCK_SIP_WEBHOOK_SECRET=" + secret, "RTMOCK_URL=" + srv.url, fmt.Sprintf("SIP_HOOK_PORT=%d", port),
+		"SIP_WEBHOOK_SECRET=" + secret, "RTMOCK_URL=" + srv.url, fmt.Sprintf("SIP_HOOK_PORT=%d", port),
 		"OPENAI_BASE_URL=" + srv.url + "/v1", "OPENAI_API_KEY=" + apiKey,
 	})
 	if !ok {
@@ -996,7 +996,7 @@ func TestSIPWithTheOpenAIClient(t *testing.T) {
 			steps = append(steps, v.Step)
 		}
 	}
-	want := "realtime.call.incoming accept refer hangup accept-again 409 realtime.call.incoming reject"
+	want := "realtime.call.incoming accept refer realtime.call.incoming accept hangup accept-again 409 realtime.call.incoming reject"
 	if got := strings.Join(steps, " "); got != want {
 		t.Errorf("steps %q, want %q\nstderr:\n%s\nserver:\n%s", got, want, r.stderr, srv.log.String())
 	}

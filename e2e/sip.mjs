@@ -1,7 +1,8 @@
 // SIP call control with the openai package, as a telephony server runs it: an HTTP endpoint
 // receives the realtime.call.incoming webhook and checks its signature with
-// client.webhooks.unwrap (secret RTMOCK_SIP_WEBHOOK_SECRET), then accepts the call with a
-// session, transfers it with refer and hangs up; a second call is rejected with 486. The
+// client.webhooks.unwrap (secret SIP_WEBHOOK_SECRET). It accepts the first call with a
+// session and transfers it with refer; accepts the second and hangs up (an accept after that
+// must be refused); and rejects the third with 486. The
 // script asks rtmock for the incoming calls (POST RTMOCK_URL/__rtmock/sip/calls) once its
 // endpoint listens on SIP_HOOK_PORT. One JSON line per step:
 //   {"webhook":TYPE,"call_id":ID}  {"step":VERB,"call_id":ID,"ok":true}  {"step":VERB,"status":N}
@@ -9,7 +10,7 @@ import http from 'node:http';
 import OpenAI from 'openai';
 import { fail, requireEnv } from './lib/turn.mjs';
 
-const secret = requireEnv('RTMOCK_SIP_WEBHOOK_SECRET');
+const secret = requireEnv('SIP_WEBHOOK_SECRET');
 const mock = requireEnv('RTMOCK_URL');
 const port = Number(requireEnv('SIP_HOOK_PORT'));
 requireEnv('OPENAI_BASE_URL');
@@ -33,6 +34,10 @@ const server = http.createServer(async (req, res) => {
       print({ step: 'accept', call_id: id, ok: true });
       await client.realtime.calls.refer(id, { target_uri: 'tel:+14155550123' });
       print({ step: 'refer', call_id: id, ok: true });
+      await ring();
+    } else if (calls === 2) {
+      await client.realtime.calls.accept(id, { type: 'realtime' });
+      print({ step: 'accept', call_id: id, ok: true });
       await client.realtime.calls.hangup(id);
       print({ step: 'hangup', call_id: id, ok: true });
       try {

@@ -15,6 +15,15 @@
 //	/healthz                                      200 while the process serves
 //	/readyz                                       200 while it takes sessions, 503 when shutting down or full
 //
+// The WebRTC routes (/v1/realtime/client_secrets, /v1/realtime/calls, …;
+// docs/webrtc.md) and the call control of simulated SIP calls
+// (POST /v1/realtime/calls/{id}/accept, /reject, /refer, /hangup, and
+// their Azure twins under /openai/v1/; docs/sip.md) are served on the same
+// port. [Handler.IncomingSIPCall] makes the mock ring: it posts the signed
+// realtime.call.incoming webhook to Options.SIPWebhookURL; once the client
+// accepted the call, its control WebSocket (?call_id=…) is a session that
+// starts from the accepted session.
+//
 // A session's dialect is chosen by its URL; it never emits an event of the
 // other dialect. With Options.APIKey, a wrong key gets what each service
 // answers (HTTP 401 on Azure; 101, an error and close 3000 on OpenAI).

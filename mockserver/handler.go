@@ -216,6 +216,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	hs, herr := handshake(r, h.cfg)
+	if herr == nil {
+		herr = h.sipControl(hs)
+	}
 	if herr != nil {
 		herr.writeHTTP(w)
 		h.cfg.Logger.Info("handshake refused", "path", truncateForLog(r.URL.Path), "status", herr.status, "reason", herr.msg)

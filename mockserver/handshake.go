@@ -36,17 +36,29 @@ type handshakeInfo struct {
 	fatal     *realtime.Error
 	closeCode int
 	closeWhy  string
+	// accepted is the session a simulated SIP call was accepted with, on
+	// the call's control WebSocket (?call_id=); nil otherwise.
+	accepted json.RawMessage
 }
 
-// httpError is a refusal before the upgrade, as Azure answers.
+// httpError is a refusal before the upgrade, as Azure answers, or in
+// the OpenAI API's error shape.
 type httpError struct {
 	status int
 	code   string
 	msg    string
+	openAI bool // {"error":{"message","type","param","code"}}
 }
 
 func (e *httpError) writeHTTP(w http.ResponseWriter) {
-	writeJSONError(w, e.status, e.code, e.msg)
+	if !e.openAI {
+		writeJSONError(w, e.status, e.code, e.msg)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(e.status)
+	json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{
+		"message": e.msg, "type": realtime.InvalidRequestError, "param": nil, "code": e.code}})
 }
 
 func writeJSONError(w http.ResponseWriter, status int, code, msg string) {
@@ -143,7 +155,7 @@ func (info *handshakeInfo) route(r *http.Request, q url.Values, offered []string
 		info.provider, info.dialect = Azure, realtime.GA
 		info.model = q.Get("model")
 		if info.model == "" && q.Get("intent") == "" && q.Get("call_id") == "" {
-			return &httpError{http.StatusBadRequest, "BadRequest", "Missing required query parameter: 'model'."}
+			return &httpError{status: http.StatusBadRequest, code: "BadRequest", msg: "Missing required query parameter: 'model'."}
 		}
 	case "/v1/realtime":
 		info.provider, info.dialect = OpenAI, realtime.GA
@@ -167,12 +179,12 @@ func (info *handshakeInfo) previewTranscription() *httpError {
 		return errNotFound
 	}
 	if info.model != "" {
-		return &httpError{http.StatusBadRequest, "BadRequest", "The deployment query parameter is not supported with intent=transcription; name the transcription model in transcription_session.update."}
+		return &httpError{status: http.StatusBadRequest, code: "BadRequest", msg: "The deployment query parameter is not supported with intent=transcription; name the transcription model in transcription_session.update."}
 	}
 	return nil
 }
 
-var errNotFound = &httpError{http.StatusNotFound, "404", "Resource not found"}
+var errNotFound = &httpError{status: http.StatusNotFound, code: "404", msg: "Resource not found"}
 
 // authorize checks the key when the server has one: Azure refuses before
 // the upgrade; the OpenAI service upgrades, reports and closes with 3000.
@@ -189,7 +201,7 @@ func (info *handshakeInfo) authorize(r *http.Request, cfg *config, offered []str
 		return nil
 	}
 	if info.provider == Azure {
-		return &httpError{http.StatusUnauthorized, "401", "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource."}
+		return &httpError{status: http.StatusUnauthorized, code: "401", msg: "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource."}
 	}
 	info.closeCode = 3000
 	if got == "" {

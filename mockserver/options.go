@@ -111,6 +111,14 @@ type Options struct {
 	// routes beside the realtime ones (rtmock serve mounts its admin API
 	// and metrics so). Handler() still returns the mock's own handler.
 	Wrap func(http.Handler) http.Handler
+	// SIPWebhookURL is where a simulated incoming SIP call
+	// (Handler.IncomingSIPCall) posts its realtime.call.incoming webhook
+	// event; empty means each call must name its URL. See docs/sip.md.
+	SIPWebhookURL string
+	// SIPWebhookSecret signs the SIP webhooks as OpenAI does: "whsec_" and
+	// base64 (or any other string, taken as bytes). Empty makes a whsec_
+	// secret from Seed (Handler.SIPWebhookSecret).
+	SIPWebhookSecret string
 	// OnSessionEnd, when set, is called with each session's transcript when
 	// it ends; its frames are there only with KeepTranscripts (an Observer
 	// sees every frame without keeping them).

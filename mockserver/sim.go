@@ -63,6 +63,7 @@ func (m *sim) start() {
 	if m.scn != nil {
 		applyScenario(&m.conf, m.scn.Session)
 	}
+	m.applyAccepted()
 	m.conf.ID = m.ids.make("sess_")
 	m.setID(m.conf.ID)
 	maxDur := m.cfg.SessionMaxDuration
@@ -77,6 +78,9 @@ func (m *sim) start() {
 		created = realtime.KindTranscriptionSessionCreated
 	}
 	m.emitKind(created, kv{"session", rawJSON(m.conf.AppendJSON(nil, m.dialect))})
+	if m.sipCallOver() {
+		return
+	}
 	m.scheduleExpiry(maxDur)
 	if t := m.takeTurn(scenarios.OnConnect); t != nil {
 		m.runTurn(t, "", scenarios.OnConnect, nil)

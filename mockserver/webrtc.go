@@ -27,14 +27,18 @@ type audioSink interface {
 	ClearAudio() (responseID, itemID string, playedMs int)
 }
 
-// newRTC makes the handler of the WebRTC routes, bound to h.
+// newRTC makes the handler of the WebRTC and SIP call-control routes,
+// bound to h.
 func (h *Handler) newRTC() (*rtc.Handler, error) {
 	return rtc.NewHandler(&rtc.Options{
-		NewSession: h.newRTCSession,
-		APIKey:     h.cfg.APIKey,
-		Clock:      rtc.ClockOf(h.cfg.Clock),
-		Seed:       h.cfg.Seed,
-		Logger:     h.cfg.Logger,
+		NewSession:    h.newRTCSession,
+		APIKey:        h.cfg.APIKey,
+		Clock:         rtc.ClockOf(h.cfg.Clock),
+		Seed:          h.cfg.Seed,
+		Logger:        h.cfg.Logger,
+		WebhookURL:    h.cfg.SIPWebhookURL,
+		WebhookSecret: h.cfg.SIPWebhookSecret,
+		OnSIPCallEnd:  h.endSIPControl,
 	})
 }
 

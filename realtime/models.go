@@ -9,11 +9,13 @@ var realtimeFamilies = []string{
 	"gpt-realtime",
 	"gpt-4o-realtime-preview",
 	"gpt-4o-mini-realtime-preview",
+	"gpt-audio", // gpt-audio-1.5, gpt-audio-mini: realtime models in openai-node 7.57's list
 }
 
 // KnownModel says whether OpenAI's realtime endpoint takes a model name:
 // one of the realtime families (gpt-realtime, gpt-realtime-mini,
-// gpt-realtime-1.5, gpt-4o-realtime-preview, gpt-4o-mini-realtime-preview)
+// gpt-realtime-1.5, gpt-realtime-2.1-mini, gpt-4o-realtime-preview,
+// gpt-4o-mini-realtime-preview, gpt-audio-1.5, gpt-audio-mini)
 // with or without a version. Other names get invalid_model there.
 func KnownModel(model string) bool {
 	for _, f := range realtimeFamilies {

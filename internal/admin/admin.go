@@ -1,7 +1,8 @@
 // Package admin is the control surface of a running mock, under the
 // reserved prefix /__rtmock/: the sessions with their verdicts, one
 // session's transcript and timeline, reset, a scenario loaded at run time,
-// and a fault injected into a live session. It answers only requests
+// a fault injected into a live session, and simulated incoming SIP calls
+// with their state. It answers only requests
 // addressed to this machine (or to hosts allowed by name), with the same
 // key as the realtime path when the mock has one.
 package admin
@@ -53,6 +54,9 @@ func Wrap(o *Options) func(http.Handler) http.Handler {
 	mux.HandleFunc("POST "+Prefix+"sessions/{id}/faults", a.fault)
 	mux.HandleFunc("POST "+Prefix+"reset", a.reset)
 	mux.HandleFunc("PUT "+Prefix+"scenario", a.scenario)
+	mux.HandleFunc("POST "+Prefix+"sip/calls", a.ring)
+	mux.HandleFunc("GET "+Prefix+"sip/calls", a.sipCalls)
+	mux.HandleFunc("GET "+Prefix+"sip/calls/{id}", a.sipCall)
 	mux.HandleFunc("GET "+Prefix+"ui", serveAsset("ui.html", "text/html; charset=utf-8"))
 	mux.HandleFunc("GET "+Prefix+"ui.js", serveAsset("ui.js", "text/javascript; charset=utf-8"))
 	mux.HandleFunc("GET "+Prefix+"ui.css", serveAsset("ui.css", "text/css; charset=utf-8"))
@@ -264,8 +268,11 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	return b, true
 }
 
-func writeJSON(w http.ResponseWriter, v any) {
+func writeJSON(w http.ResponseWriter, v any) { writeJSONStatus(w, http.StatusOK, v) }
+
+func writeJSONStatus(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.Encode(v)

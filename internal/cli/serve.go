@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"github.com/rtmock/rtmock/internal/metrics"
 	"github.com/rtmock/rtmock/internal/monitor"
 	"github.com/rtmock/rtmock/mockserver"
+	"github.com/rtmock/rtmock/mockserver/rtc"
 	"github.com/rtmock/rtmock/scenarios"
 	"github.com/spf13/cobra"
 )
@@ -52,6 +54,8 @@ type serveOptions struct {
 	drain     time.Duration
 	beta      bool
 	models    []string
+	sipHook   string // --sip-webhook
+	sipSecret string // --sip-webhook-secret
 }
 
 // newServeCmd returns "rtmock serve". runF replaces the command's action in
@@ -64,7 +68,9 @@ func newServeCmd(runF func(*cobra.Command, *serveOptions) error) *cobra.Command 
   rtmock serve scenarios/barge-in.yaml            # a scenario file (or a built-in's name: barge-in)
   rtmock serve recorded.jsonl --strict            # replay a cassette; exit 1 on a differing client
   rtmock serve barge-in --check --check-exit-after 1 --addr 127.0.0.1:0 --ready-file url
-  rtmock serve --fault 'drop:match=response.*audio.delta,p=0.1' --pace realtime`,
+  rtmock serve --fault 'drop:match=response.*audio.delta,p=0.1' --pace realtime
+  rtmock serve --sip-webhook http://127.0.0.1:8000/openai/webhook --sip-webhook-secret "$OPENAI_WEBHOOK_SECRET"
+  curl -s -X POST 127.0.0.1:8080/__rtmock/sip/calls   # ring: the webhook goes out, accept with /v1/realtime/calls/ID/accept`,
 		Short: "Serve a simulated realtime session (default reply, a scenario, or a cassette)",
 		Long: `Serve the Realtime API on a local port. Point an SDK at the printed URL.
 
@@ -110,6 +116,8 @@ session instead.`,
 	f.BoolVar(&opts.beta, "openai-beta", false, "serve the retired beta dialect on /v1/realtime to clients that send OpenAI-Beta: realtime=v1, as OpenAI did until May 2026 (by default they get beta_api_shape_disabled and close 4000, as today)")
 	f.StringArrayVar(&opts.models, "model", nil, "also accept this model `NAME` on /v1/realtime (a gateway's own name; * accepts any). Other names than the realtime models get invalid_model and close 4000, as on the service (repeatable)")
 	f.IntVar(&opts.checkN, "check-exit-after", 0, "with --check: shut down after `N` sessions were judged (for CI)")
+	f.StringVar(&opts.sipHook, "sip-webhook", "", "simulate SIP calls: POST /__rtmock/sip/calls makes the mock post a signed realtime.call.incoming webhook event to this `URL` (see docs/sip.md)")
+	f.StringVar(&opts.sipSecret, "sip-webhook-secret", "", "sign the SIP webhooks with this whsec_… `SECRET` (default: $OPENAI_WEBHOOK_SECRET, else one made up and printed)")
 	f.StringVar(&opts.caFile, "ca-file", "", "where to write the self-signed certificate for TLS clients, replaced as a whole and removed at exit (default: cert.pem in a new private directory of the temp dir)")
 	return cmd
 }
@@ -136,6 +144,9 @@ func serveOpts(cmd *cobra.Command, o *serveOptions) (*mockserver.Options, error)
 	mo := &mockserver.Options{Addr: o.addr, APIKey: o.apiKey, Seed: o.seed, Logger: log, DisableTLS: o.noTLS, ReplayStrict: o.strict,
 		MaxSessions: o.maxSess, MaxMessageBytes: o.maxMsg, MaxQueuedBytes: o.maxQueued, MaxHeaderBytes: o.maxHeader,
 		WriteTimeout: o.writeTO, IdleTimeout: o.idleTO, OpenAIBeta: o.beta, Models: o.models}
+	if err := sipOpts(mo, o); err != nil {
+		return nil, err
+	}
 	for _, spec := range o.faults {
 		ft, err := faults.Parse(spec)
 		if err != nil {
@@ -155,6 +166,36 @@ func serveOpts(cmd *cobra.Command, o *serveOptions) (*mockserver.Options, error)
 		mo.Pace = pace
 	}
 	return mo, nil
+}
+
+// sipOpts checks the SIP flags and maps them onto mo. The secret comes
+// from --sip-webhook-secret, else from OPENAI_WEBHOOK_SECRET (the variable
+// the SDKs read, so the client and the mock share it), else the mock makes
+// one up.
+func sipOpts(mo *mockserver.Options, o *serveOptions) error {
+	if o.sipHook == "" {
+		if o.sipSecret != "" {
+			return usagef("--sip-webhook-secret goes with --sip-webhook")
+		}
+		return nil
+	}
+	if u, err := url.Parse(o.sipHook); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return usagef("--sip-webhook: %q is not an http or https URL", o.sipHook)
+	}
+	if o.noAdmin {
+		return usagef("--sip-webhook: calls are rung through the admin API (POST /__rtmock/sip/calls), which --no-admin turns off")
+	}
+	secret := o.sipSecret
+	if secret == "" {
+		secret = os.Getenv("OPENAI_WEBHOOK_SECRET")
+	}
+	if secret != "" {
+		if _, err := rtc.WebhookKey(secret); err != nil {
+			return usagef("--sip-webhook-secret: %v", err)
+		}
+	}
+	mo.SIPWebhookURL, mo.SIPWebhookSecret = o.sipHook, secret
+	return nil
 }
 
 // loadSource resolves the serve argument: a cassette (.jsonl), a scenario
@@ -388,6 +429,17 @@ func printBanner(cmd *cobra.Command, srv *mockserver.Server, o *serveOptions, mo
 	}
 	if !o.noAdmin {
 		fmt.Fprintf(w, "\nAdmin API: %s/__rtmock/sessions (sessions and verdicts; docs/admin.md); live list: %s%s\n", url, url, admin.UIPath)
+	}
+	if mo.SIPWebhookURL != "" {
+		// A secret the user gave is not printed; one the mock made up is
+		// the user's only way to learn it.
+		secret := "the secret of --sip-webhook-secret or $OPENAI_WEBHOOK_SECRET"
+		if mo.SIPWebhookSecret == "" {
+			secret = srv.SIPWebhookSecret() + " (made up: give your receiver it as OPENAI_WEBHOOK_SECRET)"
+		}
+		fmt.Fprintf(w, "\nSIP calls: curl -X POST %s/__rtmock/sip/calls rings one; its realtime.call.incoming webhook goes to %s\n", url, mo.SIPWebhookURL)
+		fmt.Fprintf(w, "  signed with %s\n", secret)
+		fmt.Fprintf(w, "  answer with POST %s/v1/realtime/calls/ID/accept, /reject, /refer or /hangup (docs/sip.md)\n", base)
 	}
 	fmt.Fprintf(w, "\nEndpoints: /openai/realtime?api-version=…&deployment=… (Azure preview), /openai/v1/realtime?model=… (Azure GA), /v1/realtime?model=… (OpenAI; preview with OpenAI-Beta: realtime=v1)\n")
 }

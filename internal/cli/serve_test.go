@@ -29,6 +29,9 @@ func TestServeFlags(t *testing.T) {
 			"--write-timeout", "2s", "--idle-timeout", "5s", "--max-queued-bytes", "4096", "--max-header-bytes", "8192"},
 			want: serveOptions{addr: "127.0.0.1:0", pace: "4x", apiKey: "k", seed: 7, logFormat: "text", source: "barge-in", faults: []string{"drop:p=0.5", "expire:at=1s"}, maxSess: 10000, maxMsg: 21 << 20, maxCas: 1 << 30,
 				maxQueued: 4096, maxHeader: 8192, writeTO: 2 * time.Second, idleTO: 5 * time.Second}},
+		{args: []string{"--sip-webhook", "http://127.0.0.1:8000/hook", "--sip-webhook-secret", "whsec_c2VjcmV0"},
+			want: serveOptions{addr: "127.0.0.1:8080", pace: "live", logFormat: "text", maxSess: 10000, maxMsg: 21 << 20, maxCas: 1 << 30,
+				maxQueued: 32 << 20, maxHeader: 64 << 10, writeTO: 10 * time.Second, idleTO: time.Minute, sipHook: "http://127.0.0.1:8000/hook", sipSecret: "whsec_c2VjcmV0"}},
 		{args: []string{"a", "b"}, wantErr: "accepts at most 1 arg"},
 		{args: []string{"--nope"}, wantErr: "unknown flag"},
 	}
@@ -63,6 +66,10 @@ func TestServeUsageErrors(t *testing.T) {
 		{"serve", "--fault", "explode"},
 		{"serve", "--log-format", "xml"},
 		{"serve", "missing.jsonl"},
+		{"serve", "--sip-webhook", "ftp://127.0.0.1/hook"},
+		{"serve", "--sip-webhook-secret", "whsec_c2VjcmV0"},
+		{"serve", "--sip-webhook", "http://127.0.0.1:8000/hook", "--no-admin"},
+		{"serve", "--sip-webhook", "http://127.0.0.1:8000/hook", "--sip-webhook-secret", "whsec_***"},
 	} {
 		var stderr bytes.Buffer
 		if code := run(NewRootCmd(), args, io.Discard, &stderr); code != ExitUsage {

@@ -232,7 +232,8 @@ func (h *Handler) forget(c *call) {
 	h.wg.Done()
 }
 
-// serveHangup ends a call, as POST …/calls/{id}/hangup does.
+// serveHangup ends a call, WebRTC or simulated SIP, as POST
+// …/calls/{id}/hangup does.
 func (h *Handler) serveHangup(w http.ResponseWriter, r *http.Request, rt route) {
 	cred := credentials(r)
 	if !h.standardKeyOK(cred) && !(cred.ephemeral && h.keys.known(cred.value, rt.provider)) {
@@ -243,7 +244,12 @@ func (h *Handler) serveHangup(w http.ResponseWriter, r *http.Request, rt route) 
 	c := h.calls[rt.callID]
 	h.mu.Unlock()
 	if c == nil || c.info.Provider != rt.provider {
-		(&RequestError{Status: http.StatusNotFound, Code: "call_not_found", Param: "call_id", Message: "Call " + rt.callID + " not found."}).write(w)
+		// Not a WebRTC call: a simulated SIP call, or none (404).
+		if _, rerr := h.move(rt.callID, opHangup, nil); rerr != nil {
+			rerr.write(w)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
 		return
 	}
 	c.end(ErrHangUp, "hung up over HTTP")

@@ -2,7 +2,7 @@
 // calls to the Realtime API (ephemeral keys, SDP offer and answer, hang-up)
 // and the media and event plane of each call (the client's data channel,
 // and Opus audio both ways), bound to the session core through two small
-// interfaces.
+// interfaces. It also simulates the call control of SIP calls (below).
 //
 // # Binding
 //
@@ -76,6 +76,26 @@
 // outgoing audio (drop a packet, or hold it back for a while so later ones
 // overtake it), and CloseDataChannel closes the data channel as a network
 // failure would.
+//
+// # SIP call control
+//
+// Handler.IncomingCall simulates a phone call reaching the service through
+// a SIP trunk, without any SIP: it makes a call ("rtc_…", state incoming)
+// and posts OpenAI's realtime.call.incoming webhook event, with the
+// INVITE's From, To and Call-ID headers, to Options.WebhookURL, signed as
+// OpenAI signs webhooks (webhook-id, webhook-timestamp, webhook-signature
+// "v1,<base64 HMAC-SHA256 of id.timestamp.body>" under the whsec_ secret;
+// SignWebhook, VerifyWebhook). The client answers on the call-control
+// routes, POST …/calls/{id}/accept (a session configuration, type
+// "realtime"), /reject ({"status_code"?}, 603 by default), /refer
+// ({"target_uri": "tel:…" or "sip:…"}) and /hangup, each 200 with an
+// empty body. Each call is a small state machine, incoming → accepted or
+// rejected, accepted → referred or ended: a request its state does not
+// take gets 409, an unknown call 404, a body the route does not take 400,
+// in the service's error shape. SIPCall and SIPCalls tell the state and
+// the accepted session; Options.OnSIPCallEnd hears of each call that is
+// over. The mock serves the call's control WebSocket (?call_id=) from the
+// accepted session.
 //
 // The package rtctest holds a stand-in Session for tests of the transport.
 package rtc

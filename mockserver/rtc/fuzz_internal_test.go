@@ -43,28 +43,71 @@ func FuzzSecretRequest(f *testing.F) {
 	})
 }
 
-// FuzzRoute: a path is one of the fixed routes, or a hang-up whose id is
-// the one segment between the calls prefix and "/hangup".
+// FuzzRoute: a path is one of the fixed routes, or a call-control route
+// whose id is the one segment between the calls prefix and the verb.
 func FuzzRoute(f *testing.F) {
-	for _, p := range []string{"/v1/realtime/calls", "/v1/realtime/calls/rtc_1/hangup", "/openai/v1/realtime/calls//hangup", "/v1/realtime/calls/a/b/hangup", "/v1/realtimertc", "/"} {
+	for _, p := range []string{"/v1/realtime/calls", "/v1/realtime/calls/rtc_1/hangup", "/openai/v1/realtime/calls//hangup", "/v1/realtime/calls/a/b/hangup", "/v1/realtimertc", "/",
+		"/v1/realtime/calls/rtc_u0_x/accept", "/openai/v1/realtime/calls/rtc_u0_x/refer", "/v1/realtime/calls/rtc_u0_x/reject/", "/v1/realtime/calls/x/accepts"} {
 		f.Add(p)
 	}
 	fixed := map[string]bool{
 		"/v1/realtime/client_secrets": true, "/openai/v1/realtime/client_secrets": true, "/openai/realtimeapi/sessions": true,
 		"/v1/realtime/calls": true, "/openai/v1/realtime/calls": true, "/v1/realtimertc": true,
 	}
+	verbs := map[routeKind]string{routeHangup: "hangup", routeAccept: "accept", routeReject: "reject", routeRefer: "refer"}
 	f.Fuzz(func(t *testing.T, path string) {
 		rt, ok := parseRoute(path)
+		verb := verbs[rt.kind]
 		switch {
 		case !ok:
-		case rt.kind != routeHangup:
+		case verb == "":
 			if !fixed[path] {
 				t.Fatalf("%q taken for a route", path)
 			}
 		case rt.callID == "" || strings.Contains(rt.callID, "/"):
-			t.Fatalf("hang-up route %q with id %q", path, rt.callID)
-		case path != "/v1/realtime/calls/"+rt.callID+"/hangup" && path != "/openai/v1/realtime/calls/"+rt.callID+"/hangup":
-			t.Fatalf("hang-up id %q does not rebuild %q", rt.callID, path)
+			t.Fatalf("%s route %q with id %q", verb, path, rt.callID)
+		case path != "/v1/realtime/calls/"+rt.callID+"/"+verb && path != "/openai/v1/realtime/calls/"+rt.callID+"/"+verb:
+			t.Fatalf("%s id %q does not rebuild %q", verb, rt.callID, path)
+		}
+	})
+}
+
+// FuzzSIPBodies feeds bodies to the parsers of accept, reject and refer:
+// each refuses with a 400 and a message, or takes what it documents.
+func FuzzSIPBodies(f *testing.F) {
+	for _, s := range []string{
+		``, `{}`, `null`, `[]`, `{"type":"realtime"}`, `{"type":"realtime","model":"m","instructions":"hi","audio":{"output":{"voice":"marin"}}}`,
+		`{"type":"transcription"}`, `{"status_code":486}`, `{"status_code":1e400}`, `{"status_code":-1}`, `{"status_code":null}`,
+		`{"target_uri":"tel:+14155550123"}`, `{"target_uri":"SIP:a@b"}`, `{"target_uri":"tel:"}`, `{"target_uri":7}`, `{"x":1}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		refusal := func(what string, rerr *RequestError) {
+			if rerr.Status != 400 || rerr.Message == "" {
+				t.Fatalf("%s: refusal %+v", what, rerr)
+			}
+		}
+		for _, p := range []Provider{OpenAI, Azure} {
+			session, rerr := parseAccept(p, body)
+			if rerr != nil {
+				refusal("accept", rerr)
+				continue
+			}
+			var s map[string]any
+			if err := json.Unmarshal(session, &s); err != nil || s["type"] != "realtime" || (p == Azure && s["model"] == nil) {
+				t.Fatalf("accept took %q as %s", body, session)
+			}
+		}
+		if status, rerr := parseReject(body); rerr != nil {
+			refusal("reject", rerr)
+		} else if status < minRejectStatus || status > maxRejectStatus {
+			t.Fatalf("reject took %q as status %d", body, status)
+		}
+		if uri, rerr := parseRefer(body); rerr != nil {
+			refusal("refer", rerr)
+		} else if l := strings.ToLower(uri); !strings.HasPrefix(l, "tel:") && !strings.HasPrefix(l, "sip:") && !strings.HasPrefix(l, "sips:") {
+			t.Fatalf("refer took %q as %q", body, uri)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package rtc
 
 import (
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -55,6 +56,22 @@ type Options struct {
 	// channel this long after the answer; 0 means 30 s.
 	ConnectTimeout time.Duration
 
+	// WebhookURL is where IncomingCall posts the realtime.call.incoming
+	// event of a simulated SIP call, unless the call names another URL.
+	WebhookURL string
+	// WebhookSecret signs the webhooks: "whsec_" and base64, as OpenAI
+	// issues them, or any other string taken as bytes (as the SDKs read
+	// it). Empty makes a "whsec_" secret from Seed; WebhookSecret tells it.
+	WebhookSecret string
+	// WebhookClient posts the webhooks; nil uses a client of the Handler's
+	// own, which Close cleans up.
+	WebhookClient *http.Client
+	// OnSIPCallEnd, when set, is told of each simulated SIP call that is
+	// over (rejected, referred or hung up), after its state changed and
+	// outside the Handler's locks: the mock closes the call's control
+	// WebSockets from it.
+	OnSIPCallEnd func(SIPCall)
+
 	// Seed makes call ids and keys reproducible; 0 seeds from the time.
 	Seed int64
 	// Logger receives the Handler's diagnostics; nil discards them.
@@ -70,9 +87,11 @@ type SessionRequest struct {
 	Session json.RawMessage
 }
 
-// Handler serves the HTTP surface of WebRTC calls: ephemeral keys, SDP
-// offer/answer and hang-up, for OpenAI, Azure GA and Azure preview. Paths
-// it does not serve get 404, so it can be mounted on exactly these paths:
+// Handler serves the HTTP surface of WebRTC calls (ephemeral keys, SDP
+// offer/answer and hang-up, for OpenAI, Azure GA and Azure preview) and
+// the call control of simulated SIP calls (IncomingCall; accept, reject,
+// refer, hang-up). Paths it does not serve get 404, so it can be mounted
+// on exactly these paths:
 //
 //	POST /v1/realtime/client_secrets            OpenAI GA ephemeral key
 //	POST /openai/v1/realtime/client_secrets     Azure GA ephemeral key
@@ -82,6 +101,8 @@ type SessionRequest struct {
 //	POST /v1/realtimertc?model=…                Azure preview SDP offer
 //	POST /v1/realtime/calls/{id}/hangup         OpenAI hang-up
 //	POST /openai/v1/realtime/calls/{id}/hangup  Azure GA hang-up
+//	POST /v1/realtime/calls/{id}/accept         SIP call control: accept (reject, refer alike)
+//	POST /openai/v1/realtime/calls/{id}/accept  Azure GA SIP call control (reject, refer alike)
 //
 // and OPTIONS on each for browsers' CORS preflight.
 type Handler struct {
@@ -98,6 +119,11 @@ type Handler struct {
 	calls  map[string]*call
 	closed bool
 	wg     sync.WaitGroup // one per live call
+
+	sip           sipCalls
+	secret        string // signs webhooks
+	webhookClient *http.Client
+	ownTransport  *http.Transport // the webhook client's, when the Handler made it
 }
 
 // NewHandler returns a Handler with opts (copied; nil is not allowed, as
@@ -127,6 +153,9 @@ func NewHandler(opts *Options) (*Handler, error) {
 		h.log = slog.New(slog.DiscardHandler)
 	}
 	h.rng = rand.New(rand.NewPCG(uint64(o.Seed), 0x7e1ec0de))
+	if err := h.setUpWebhooks(); err != nil {
+		return nil, err
+	}
 	m, err := newMedia()
 	if err != nil {
 		return nil, fmt.Errorf("rtc: new handler: %w", err)
@@ -140,7 +169,7 @@ type route struct {
 	provider Provider
 	dialect  realtime.Dialect
 	kind     routeKind
-	callID   string // hang-up
+	callID   string // hang-up and SIP call control
 }
 
 type routeKind int
@@ -149,7 +178,13 @@ const (
 	routeSecret routeKind = iota + 1
 	routeCall
 	routeHangup
+	routeAccept
+	routeReject
+	routeRefer
 )
+
+// callVerbs are the routes under …/calls/{id}/.
+var callVerbs = map[string]routeKind{"hangup": routeHangup, "accept": routeAccept, "reject": routeReject, "refer": routeRefer}
 
 // Handles reports whether path is one of the Handler's routes, so that a
 // server can send those requests to it and the rest elsewhere.
@@ -181,9 +216,9 @@ func parseRoute(path string) (route, bool) {
 		if !ok {
 			continue
 		}
-		id, ok := strings.CutSuffix(rest, "/hangup")
-		if ok && id != "" && !strings.Contains(id, "/") {
-			return route{p.provider, realtime.GA, routeHangup, id}, true
+		id, verb, ok := strings.Cut(rest, "/")
+		if kind := callVerbs[verb]; ok && kind != 0 && id != "" {
+			return route{p.provider, realtime.GA, kind, id}, true
 		}
 	}
 	return route{}, false
@@ -218,6 +253,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serveCall(w, r, rt)
 	case routeHangup:
 		h.serveHangup(w, r, rt)
+	default:
+		h.serveSIP(w, r, rt)
 	}
 }
 
@@ -298,6 +335,32 @@ func readBody(r *http.Request, limit int64) ([]byte, *RequestError) {
 	return b, nil
 }
 
+// setUpWebhooks takes or makes the webhook secret and client.
+func (h *Handler) setUpWebhooks() error {
+	h.secret = h.opts.WebhookSecret
+	if h.secret == "" {
+		var key [32]byte
+		for i := range key {
+			key[i] = byte(h.rng.UintN(256))
+		}
+		h.secret = webhookSecretPrefix + base64.StdEncoding.EncodeToString(key[:])
+	}
+	if _, err := WebhookKey(h.secret); err != nil {
+		return fmt.Errorf("rtc: new handler: %w", err)
+	}
+	if h.opts.WebhookURL != "" {
+		if err := checkWebhookURL(h.opts.WebhookURL); err != nil {
+			return fmt.Errorf("rtc: new handler: %w", err)
+		}
+	}
+	h.webhookClient = h.opts.WebhookClient
+	if h.webhookClient == nil {
+		h.ownTransport = &http.Transport{MaxIdleConnsPerHost: 4, IdleConnTimeout: 30 * time.Second}
+		h.webhookClient = &http.Client{Transport: h.ownTransport}
+	}
+	return nil
+}
+
 // Close hangs up every call (their Sessions get Closed(ErrServerClosed))
 // and waits until all of their goroutines have ended. Later requests for a
 // call get 503. Close is idempotent.
@@ -313,5 +376,8 @@ func (h *Handler) Close() error {
 		c.end(ErrServerClosed, "handler closed")
 	}
 	h.wg.Wait()
+	if h.ownTransport != nil {
+		h.ownTransport.CloseIdleConnections()
+	}
 	return nil
 }

@@ -79,7 +79,7 @@ func (h *Handler) parseSecretRequest(body []byte, rt route) (*SessionRequest, ti
 	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(body, &top); err != nil || top == nil {
-		return nil, 0, "", invalidRequest("", "", "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)")
+		return nil, 0, "", invalidRequest("", "", errNotJSON)
 	}
 	req := &SessionRequest{Provider: rt.provider, Dialect: rt.dialect}
 	if rt.dialect == realtime.Preview {
