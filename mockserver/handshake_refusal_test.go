@@ -40,6 +40,7 @@ func TestOpenAIRefusals(t *testing.T) {
 		{name: "versioned model", path: "/v1/realtime?model=gpt-realtime-2025-08-28"},
 		{name: "mini model", path: "/v1/realtime?model=gpt-realtime-mini"},
 		{name: "a point release", path: "/v1/realtime?model=gpt-realtime-1.5"},
+		{name: "an audio model", path: "/v1/realtime?model=gpt-audio-mini"},
 		{name: "Azure deployments are any name", path: "/openai/v1/realtime?model=my-deployment"},
 	}
 	for _, tt := range tests {
