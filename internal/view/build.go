@@ -149,6 +149,9 @@ func (b *builder) frame(i int, f cassette.Frame) {
 	case cassette.KindDropped:
 		ev.JSON, ev.Err = member("dropped", f.Code), true
 		b.fault(ev.T, i, "dropped", fmt.Sprintf("%d %s frames missing", f.Code, f.Dir))
+	case cassette.KindAudio:
+		// A WebRTC packet: its RTP timing and size, not its samples.
+		ev.JSON = member("audio", map[string]any{"rtp_ts": f.RTP.Timestamp, "seq": f.RTP.Seq, "bytes": len(f.Data)})
 	case cassette.KindFault:
 		ev.JSON = member("fault", f.Reason)
 		kind, _, _ := strings.Cut(f.Reason, " ")

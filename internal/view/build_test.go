@@ -206,3 +206,26 @@ func TestMaxAudio(t *testing.T) {
 		}
 	}
 }
+
+// TestWebRTCAudioPackets: a WebRTC call's audio frames are shown with their
+// RTP timing and size, not as errors and not with their samples.
+func TestWebRTCAudioPackets(t *testing.T) {
+	t.Parallel()
+	m := parse(t, gaHeader,
+		frame(0.1, "server", `{"type":"session.created","session":{}}`),
+		`{"t":0.2,"dir":"client","audio":{"rtp_ts":960,"seq":7,"pcm":"AAAAAA=="}}`,
+		`{"t":0.22,"dir":"server","audio":{"rtp_ts":1920,"seq":8,"pcm":"AQACAA=="}}`,
+	)
+	if len(m.Events) != 3 {
+		t.Fatalf("%d events, want 3", len(m.Events))
+	}
+	for i, want := range []string{`{"audio":{"bytes":4,"rtp_ts":960,"seq":7}}`, `{"audio":{"bytes":4,"rtp_ts":1920,"seq":8}}`} {
+		e := m.Events[i+1]
+		if e.Kind != "audio" || e.Err || e.JSON != want {
+			t.Errorf("audio frame %d shown as %+v, want %s", i, e, want)
+		}
+	}
+	if len(m.Faults) != 0 {
+		t.Errorf("audio packets marked as faults: %+v", m.Faults)
+	}
+}
