@@ -298,10 +298,31 @@ func (m *sim) clearPlayback() {
 	if respID == "" {
 		return
 	}
-	if it := m.conv.get(itemID); it != nil && len(it.Content) > 0 {
-		it.Content[0].AudioBytes = min(it.Content[0].AudioBytes, playedMs*audio.PCM16.BytesPerMs())
-	}
 	m.emitKind(realtime.KindOutputAudioBufferCleared, kv{"response_id", respID})
+	m.truncatePlayed(itemID, playedMs)
+}
+
+// truncatePlayed cuts a cleared item to the audio that played, and says so
+// with conversation.item.truncated: the service does this itself on a
+// WebRTC call, without a truncate from the client (docs/live-service.md,
+// [L2]).
+func (m *sim) truncatePlayed(itemID string, playedMs int) {
+	it := m.conv.get(itemID)
+	if it == nil || len(it.Content) == 0 {
+		return
+	}
+	p := &it.Content[0]
+	have := p.audioMs()
+	if playedMs >= have {
+		return
+	}
+	if p.Transcript != nil && have > 0 {
+		t := cutTranscript(*p.Transcript, float64(playedMs)/float64(have))
+		p.Transcript = &t
+	}
+	p.AudioBytes = playedMs * p.format.BytesPerMs()
+	m.conv.retoken(it)
+	m.emitKind(realtime.KindItemTruncated, kv{"item_id", itemID}, kv{"content_index", 0}, kv{"audio_end_ms", playedMs})
 }
 
 // onOutputAudioBufferClear is the client cutting the assistant off

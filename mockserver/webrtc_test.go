@@ -209,6 +209,11 @@ func TestWebRTCCallOnTheSessionCore(t *testing.T) {
 	if id := c.last("output_audio_buffer.cleared")["response_id"]; id != started {
 		t.Errorf("cleared response %v, want the playing %v", id, started)
 	}
+	// The service cuts the item to what played and says so itself.
+	c.until("conversation.item.truncated", &n)
+	if ms, _ := c.last("conversation.item.truncated")["audio_end_ms"].(float64); ms <= 0 || ms >= 1750 || int(ms)%20 != 0 {
+		t.Errorf("truncated at %v ms, want the played position: a whole number of 20 ms packets short of the 1750 ms reply", ms)
+	}
 	if done := c.last("response.done"); done["response"].(map[string]any)["id"] == started {
 		if st := done["response"].(map[string]any)["status"]; st != "completed" && st != "cancelled" {
 			t.Errorf("the cut reply ended %v", st)
