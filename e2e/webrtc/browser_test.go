@@ -39,7 +39,12 @@ type pageResult struct {
 	Events      []string `json:"events"`
 	MicOpenedAt float64  `json:"micOpenedAt"` // epoch ms
 	CallID      string   `json:"callId"`
-	Audio       struct {
+	BargeIn     *struct {
+		TruncatedMs   int `json:"truncatedMs"`
+		PacketsBefore int `json:"packetsBefore"`
+		PacketsAfter  int `json:"packetsAfter"`
+	} `json:"bargeIn"`
+	Audio struct {
 		PacketsReceived      int     `json:"packetsReceived"`
 		PacketsLost          int     `json:"packetsLost"`
 		TotalSamplesReceived int     `json:"totalSamplesReceived"`
@@ -561,5 +566,63 @@ func TestBrowserOnTheCore(t *testing.T) {
 				t.Error("the call's session did not end when the page hung up")
 			}
 		})
+	}
+}
+
+// TestBrowserBargeIn cuts a reply off from Chromium with
+// @openai/agents-realtime's session.interrupt() (response.cancel and
+// output_audio_buffer.clear) 400 ms into its playback: the server clears
+// the track, sends output_audio_buffer.cleared and truncates the item at
+// the played position itself. That position is exactly the packets of the
+// reply the call sent (the transcript's audio frames), and the browser
+// received those packets.
+func TestBrowserBargeIn(t *testing.T) {
+	exe := chromium(t)
+	bundle := agentsBundle(t)
+	wavPath, _ := microphoneWAV(t)
+	sc, err := scenarios.Parse("webrtc-core.yaml", []byte(coreScenario))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended := make(chan *mockserver.Transcript, 1)
+	srv, err := mockserver.New(&mockserver.Options{APIKey: apiKey, Scenario: sc, DisableTLS: true, Seed: 1, KeepTranscripts: true,
+		OnSessionEnd: func(tr *mockserver.Transcript) { ended <- tr }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	pages := pageServer(t, bundle, srv.URL())
+	ctx := browser(t, exe, wavPath)
+	r := runPage(t, ctx, fmt.Sprintf("%s/bargein.html?mock=%s", pages.URL, srv.URL()))
+	checkEvents(t, r.Events, []string{"output_audio_buffer.started", "output_audio_buffer.cleared", "conversation.item.truncated"}, nil)
+	if r.BargeIn == nil {
+		t.Fatal("the page recorded no barge-in")
+	}
+	var tr *mockserver.Transcript
+	select {
+	case tr = <-ended:
+	case <-time.After(pageTimeout):
+		t.Fatal("the call's session did not end when the page hung up")
+	}
+	sent := 0
+	for _, f := range tr.Frames {
+		if f.Kind == cassette.KindText && f.Type == "output_audio_buffer.cleared" {
+			break
+		}
+		if f.Kind == cassette.KindAudio && f.Dir == cassette.Server {
+			sent++
+		}
+	}
+	b := r.BargeIn
+	t.Logf("barge-in: truncated at %d ms; the call sent %d packets of the reply (%d ms) before clearing; the browser had %d packets when it interrupted and %d after",
+		b.TruncatedMs, sent, 20*sent, b.PacketsBefore, b.PacketsAfter)
+	if b.TruncatedMs != 20*sent {
+		t.Errorf("truncated at %d ms, want the %d ms the call sent", b.TruncatedMs, 20*sent)
+	}
+	if b.TruncatedMs < 400 || b.TruncatedMs >= 1000 {
+		t.Errorf("truncated at %d ms, want at least the 400 ms the page let play and less than the 1000 ms reply", b.TruncatedMs)
+	}
+	if b.PacketsAfter < sent-2 || b.PacketsAfter > sent {
+		t.Errorf("the browser received %d packets, want the %d the call sent (two may be lost in flight)", b.PacketsAfter, sent)
 	}
 }
