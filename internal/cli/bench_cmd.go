@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"time"
@@ -16,20 +17,22 @@ import (
 
 // benchOptions are the flags of rtmock bench.
 type benchOptions struct {
-	scenario string
-	cassette string
-	url      string
-	path     string
-	record   string
-	pace     string
-	sessions int
-	turns    int
-	pairs    int
-	idle     int
-	duration time.Duration
-	seed     int64
-	json     bool
-	split    bool
+	scenario  string
+	cassette  string
+	url       string
+	path      string
+	record    string
+	pace      string
+	sessions  int
+	turns     int
+	pairs     int
+	idle      int
+	duration  time.Duration
+	seed      int64
+	json      bool
+	split     bool
+	transport string
+	idleSet   bool // --idle was given
 }
 
 // benchNewCmd returns "rtmock bench". runF replaces the command's action in
@@ -37,11 +40,12 @@ type benchOptions struct {
 func benchNewCmd(runF func(*cobra.Command, *benchOptions) error) *cobra.Command {
 	o := &benchOptions{}
 	cmd := &cobra.Command{
-		Use: "bench [--scenario NAME | --cassette FILE] [-c 100] [--turns 5] [--pairs 5] [--pace instant] [--duration 60s] [--idle 1000] [--json]",
+		Use: "bench [--transport websocket|webrtc] [--scenario NAME | --cassette FILE] [-c 100] [--turns 5] [--pairs 5] [--pace instant] [--duration 60s] [--idle 1000] [--json]",
 		Example: `  rtmock bench -c 100 --pairs 5
   rtmock bench --split -c 100 --turns 40 --pairs 5 --idle 0     # each server in its own process
   rtmock bench --pace realtime -c 1000 --turns 5 --idle 0        # pacing lateness
-  rtmock bench --record default-20.jsonl --turns 20 && rtmock bench --cassette default-20.jsonl`,
+  rtmock bench --record default-20.jsonl --turns 20 && rtmock bench --cassette default-20.jsonl
+  rtmock bench --transport webrtc --split -c 25 --turns 5 --pairs 3  # WebRTC calls: CPU per session-second, RTP lateness`,
 		Short: "Measure how many concurrent sessions rtmock carries, next to a raw baseline",
 		Long: `Open many concurrent sessions against an in-process rtmock on loopback (or
 a running one with --url), run turns in each, and report events/s, MB/s,
@@ -57,10 +61,18 @@ server frames; --turns is then the number of replays per session, each on a
 new connection. --record FILE writes such a cassette from the mock itself
 (--turns responses of --scenario at --pace) and exits.
 
+--transport webrtc makes every session a WebRTC call instead: it posts an
+SDP offer, streams a quiet Opus microphone and asks for --turns replies on
+the data channel, one after another. The report gives the CPU per
+session-second of audio (one second of Opus decoded and one encoded) and
+the lateness of the RTP packets against their 20 ms schedule, next to a
+raw pion server that does the same media work without the session core.
+
 The run stays on loopback and stops by itself: each phase after --duration.
 The exit status is 1 when a session broke the protocol.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.idleSet = cmd.Flags().Changed("idle")
 			if runF != nil {
 				return runF(cmd, o)
 			}
@@ -78,10 +90,11 @@ The exit status is 1 when a session broke the protocol.`,
 	f.IntVar(&o.turns, "turns", 5, "turns per session (cassettes: replays per session)")
 	f.IntVar(&o.pairs, "pairs", 5, fmt.Sprintf("rtmock/baseline pairs of phases, at most %d; 0 runs rtmock once without a baseline", loadtest.MaxPairs))
 	f.DurationVar(&o.duration, "duration", time.Minute, "time limit of each phase")
-	f.IntVar(&o.idle, "idle", 1000, "idle sessions whose memory is measured; 0 skips it")
+	f.IntVar(&o.idle, "idle", 1000, "idle sessions whose memory is measured; 0 skips it (WebSocket only)")
 	f.Int64Var(&o.seed, "seed", 1, "seed of the mock's ids")
 	f.BoolVar(&o.json, "json", false, "print the report as JSON")
 	f.BoolVar(&o.split, "split", false, "run rtmock and the baseline each in a process of its own and measure each server's own CPU and memory")
+	f.StringVar(&o.transport, "transport", "websocket", "websocket | webrtc: what every session is")
 	return cmd
 }
 
@@ -103,6 +116,27 @@ func benchCheckRanges(o *benchOptions) error {
 		return usagef("--record records from the in-process mock: it takes no --cassette or --url")
 	case o.split && o.url != "":
 		return usagef("--split starts its own servers: it takes no --url")
+	}
+	return benchCheckTransport(o)
+}
+
+// benchCheckTransport refuses a transport it does not know, and flags a
+// WebRTC run has no use for.
+func benchCheckTransport(o *benchOptions) error {
+	switch o.transport {
+	case "websocket":
+		return nil
+	case "webrtc":
+	default:
+		return usagef("--transport %q: want websocket or webrtc", o.transport)
+	}
+	switch {
+	case o.cassette != "" || o.record != "":
+		return usagef("--transport webrtc plays no cassette and records none")
+	case o.url != "":
+		return usagef("--transport webrtc starts its own servers: it takes no --url")
+	case o.idleSet && o.idle > 0:
+		return usagef("--transport webrtc measures no idle sessions: --idle is for WebSocket runs")
 	}
 	return nil
 }
@@ -163,16 +197,33 @@ func benchRun(cmd *cobra.Command, o *benchOptions) error {
 	if o.record != "" {
 		return benchRecord(ctx, cmd, o, opts)
 	}
-	if c := opts.Cassette; c != nil && c.Truncated() != nil {
-		fmt.Fprintf(stderr, "warning: %v\n", c.Truncated())
-	}
 	opts.Logf = func(format string, args ...any) {
 		fmt.Fprintf(stderr, "bench: "+format+"\n", args...)
 	}
-	rep, err := loadtest.Run(ctx, opts)
+	var rep benchReport
+	if o.transport == "webrtc" {
+		rep, err = loadtest.RunRTC(ctx, opts)
+	} else {
+		if c := opts.Cassette; c != nil && c.Truncated() != nil {
+			fmt.Fprintf(stderr, "warning: %v\n", c.Truncated())
+		}
+		rep, err = loadtest.Run(ctx, opts)
+	}
 	if err != nil {
 		return err
 	}
+	return benchPrint(cmd, o, rep)
+}
+
+// benchReport is a WebSocket or a WebRTC report.
+type benchReport interface {
+	WriteText(io.Writer) error
+	ProtocolErrors() int
+}
+
+// benchPrint prints a report as text or JSON; protocol errors fail the
+// command.
+func benchPrint(cmd *cobra.Command, o *benchOptions, rep benchReport) error {
 	if o.json {
 		enc := json.NewEncoder(cmd.OutOrStdout())
 		enc.SetIndent("", "  ")
@@ -183,7 +234,7 @@ func benchRun(cmd *cobra.Command, o *benchOptions) error {
 		return err
 	}
 	if n := rep.ProtocolErrors(); n > 0 {
-		fmt.Fprintf(stderr, "bench: %d protocol errors\n", n)
+		fmt.Fprintf(cmd.ErrOrStderr(), "bench: %d protocol errors\n", n)
 		return errFailed
 	}
 	return nil

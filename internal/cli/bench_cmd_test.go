@@ -68,6 +68,10 @@ func TestBenchUsageErrors(t *testing.T) {
 		{"unknown scenario", []string{"--scenario", "helo"}, "hello"},
 		{"missing cassette", []string{"--cassette", filepath.Join(t.TempDir(), "none.jsonl")}, "--cassette"},
 		{"record a cassette from a cassette", []string{"--record", "out.jsonl", "--cassette", "x.jsonl", "--scenario", ""}, "--record"},
+		{"unknown transport", []string{"--transport", "sip"}, "--transport"},
+		{"webrtc and a cassette", []string{"--transport", "webrtc", "--cassette", "testdata/none.jsonl"}, "no cassette"},
+		{"webrtc and a running server", []string{"--transport", "webrtc", "--url", "http://127.0.0.1:1"}, "no --url"},
+		{"webrtc and idle sessions", []string{"--transport", "webrtc", "--idle", "10"}, "--idle"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -125,5 +129,36 @@ func TestBenchText(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// TestBenchWebRTC runs rtmock bench --transport webrtc on a tiny scale over
+// real sockets: both phases ran, packets arrived and were timed, and the
+// JSON report parses. Times are never asserted.
+func TestBenchWebRTC(t *testing.T) {
+	t.Parallel()
+	var out, errOut bytes.Buffer
+	code := run(NewRootCmd(), []string{"bench", "--transport", "webrtc", "-c", "2", "--turns", "1", "--pairs", "1", "--json"}, &out, &errOut)
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+	var rep loadtest.RTCReport
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("--json output is not a report: %v\n%s", err, out.String())
+	}
+	if rep.Transport != "webrtc" || len(rep.Product) != 1 || len(rep.Baseline) != 1 {
+		t.Fatalf("transport %q, %d rtmock and %d raw phases; want webrtc, 1, 1", rep.Transport, len(rep.Product), len(rep.Baseline))
+	}
+	for _, p := range append(rep.Product, rep.Baseline...) {
+		if p.Replies != 2 || p.Packets <= 0 || p.ProtocolErrors != 0 || p.Lateness == nil || p.Lateness.Packets == 0 {
+			t.Errorf("%s: %d replies, %d packets, %d protocol errors (first %q), lateness %+v",
+				p.Target, p.Replies, p.Packets, p.ProtocolErrors, p.FirstError, p.Lateness)
+		}
+	}
+	if rep.Lateness == nil || rep.BaselineLateness == nil || len(rep.CPURatios) != 1 {
+		t.Errorf("lateness %+v and %+v, CPU ratios %v", rep.Lateness, rep.BaselineLateness, rep.CPURatios)
+	}
+	if !strings.Contains(errOut.String(), "bench: pair 1: raw") {
+		t.Errorf("no progress on stderr: %q", errOut.String())
 	}
 }

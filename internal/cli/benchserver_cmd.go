@@ -38,14 +38,14 @@ type benchServerOptions struct {
 func newBenchServerCmd() *cobra.Command {
 	o := &benchServerOptions{}
 	cmd := &cobra.Command{
-		Use:    "bench-server --role rtmock|baseline --ready-file FILE",
+		Use:    "bench-server --role rtmock|baseline|rtc-baseline --ready-file FILE",
 		Short:  "A server process of a split bench (started by rtmock bench --split)",
 		Hidden: true,
 		Args:   cobra.NoArgs,
 		RunE:   func(cmd *cobra.Command, _ []string) error { return benchServerRun(cmd, o) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.role, "role", "", "rtmock or baseline")
+	f.StringVar(&o.role, "role", "", "rtmock, baseline or rtc-baseline")
 	f.StringVar(&o.script, "script", "", "the baseline's script (written by the bench)")
 	f.StringVar(&o.readyFile, "ready-file", "", "where to write the server's URL once it listens")
 	f.StringVar(&o.scenario, "scenario", "", "the mock's scenario")
@@ -63,6 +63,8 @@ func benchServerRun(cmd *cobra.Command, o *benchServerOptions) error {
 	switch o.role {
 	case string(loadtest.RoleBaseline):
 		return loadtest.ServeBaseline(ctx, o.script, ready)
+	case string(loadtest.RoleRTCBaseline):
+		return loadtest.ServeRTCBaseline(ctx, o.script, ready)
 	case string(loadtest.RoleMock):
 		mo, err := benchServerMockOptions(o)
 		if err != nil {
@@ -76,7 +78,7 @@ func benchServerRun(cmd *cobra.Command, o *benchServerOptions) error {
 		<-ctx.Done()
 		return srv.Close()
 	}
-	return usagef("--role %q: want rtmock or baseline", o.role)
+	return usagef("--role %q: want rtmock, baseline or rtc-baseline", o.role)
 }
 
 func benchServerMockOptions(o *benchServerOptions) (*mockserver.Options, error) {
@@ -120,7 +122,7 @@ func benchSpawner(o *benchOptions) loadtest.Spawner {
 		}
 		ready := filepath.Join(dir, "url")
 		args := []string{"bench-server", "--role", string(role), "--ready-file", ready}
-		if role == loadtest.RoleBaseline {
+		if role == loadtest.RoleBaseline || role == loadtest.RoleRTCBaseline {
 			args = append(args, "--script", scriptFile)
 		} else {
 			args = append(args, "--pace", o.pace, "--seed", strconv.FormatInt(o.seed, 10), "--max-sessions", strconv.Itoa(o.sessions+o.idle+16))

@@ -1,7 +1,7 @@
 // Package loadtest measures how rtmock carries many sessions at once: it
-// opens C concurrent WebSocket sessions on loopback, runs N turns in each,
-// and reports throughput, pacing, memory and goroutines next to a baseline
-// that does no work of its own.
+// opens C concurrent WebSocket sessions (or WebRTC calls, [RunRTC]) on
+// loopback, runs N turns in each, and reports throughput, pacing, memory
+// and goroutines next to a baseline that does no work of its own.
 //
 // # What a run does
 //
@@ -69,6 +69,32 @@
 // and keeps nothing but the socket; the target's share is the difference.
 // Goroutines per idle session count the whole process, but an idle client
 // runs none, so they are the server's.
+//
+// # WebRTC runs
+//
+// [RunRTC] measures WebRTC calls instead. Each of N sessions posts an SDP
+// offer to the mock's calls route with a standard key, opens the
+// "oai-events" data channel, streams a quiet microphone (Opus, 20 ms
+// packets in real time, below the server VAD's threshold, so that the
+// server decodes it and never hears speech) and asks for Turns replies
+// with response.create, each once the last has played out
+// (output_audio_buffer.stopped). The baseline is a raw pion server
+// ([ServeRTCBaseline]) with the same media configuration that decodes the
+// microphone and answers each response.create with the events and the
+// length of a reply captured from the mock, encoding a tone as the mock
+// encodes it and sending a packet every 20 ms; it has no session core.
+//
+// The report gives the CPU per session-second, one second of Opus decoded
+// and one encoded: (microphone packets + track packets) × 20 ms / 2 over a
+// phase, and the CPU time spent meanwhile, the server process's own with
+// [Options.Split]. And the lateness of the RTP packets: a burst starts at
+// the first packet or a packet with the marker bit; packet k of a burst is
+// due 20 ms × k after the burst's first packet arrived, k being told by the
+// RTP timestamps. The mock continues a burst across replies when the next
+// reply's audio is queued by the next 20 ms slot; the raw server starts a
+// burst with every reply. Packets are timed when the client's goroutine
+// reads them, so the clients' own scheduling adds to lateness on both
+// sides alike.
 //
 // # Bounds
 //

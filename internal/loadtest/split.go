@@ -28,6 +28,9 @@ type Role string
 const (
 	RoleMock     Role = "rtmock"   // the mock, with the run's scenario or cassette, pace and seed
 	RoleBaseline Role = "baseline" // the raw server, writing the captured script
+	// RoleRTCBaseline is the raw WebRTC server of a WebRTC run, answering
+	// calls with the captured script (see ServeRTCBaseline).
+	RoleRTCBaseline Role = "rtc-baseline"
 )
 
 // Server is a running server process of a split run.
@@ -37,8 +40,9 @@ type Server struct {
 	Stop func() error
 }
 
-// Spawner starts a server process of a split run. For RoleBaseline,
-// scriptFile holds the script to serve (see ServeBaseline).
+// Spawner starts a server process of a split run. For RoleBaseline and
+// RoleRTCBaseline, scriptFile holds the script to serve (see ServeBaseline
+// and ServeRTCBaseline).
 type Spawner func(ctx context.Context, role Role, scriptFile string) (*Server, error)
 
 // spawn makes a target of a server process of role. The process is
