@@ -18,11 +18,15 @@ func FuzzSessionUpdate(f *testing.F) {
 		`{"type":"realtime","output_modalities":["text"],"tools":[{"type":"function","name":"f"}],"max_output_tokens":4096}`,
 		`{"turn_detection":{"type":"server_vad","threshold":0.9,"prefix_padding_ms":0,"silence_duration_ms":1000,"create_response":false}}`,
 		`[]`, `null`, `{"input_audio_transcription":{"model":"whisper-1","language":"de"}}`,
+		`{"input_audio_format":"pcm16","input_audio_transcription":{"model":"gpt-4o-transcribe"},"turn_detection":{"type":"server_vad"},"include":null}`,
+		`{"type":"realtime","audio":{"input":{"turn_detection":{"type":"server_vad","idle_timeout_ms":6000}}}}`,
 	} {
-		f.Add(s, true)
-		f.Add(s, false)
+		f.Add(s, true, false)
+		f.Add(s, false, false)
+		f.Add(s, false, true)
 	}
-	f.Fuzz(func(t *testing.T, raw string, ga bool) {
+	// transcription reads the preview transcription_session.update.
+	f.Fuzz(func(t *testing.T, raw string, ga, transcription bool) {
 		d := Preview
 		if ga {
 			d = GA
@@ -34,7 +38,7 @@ func FuzzSessionUpdate(f *testing.F) {
 		}
 		cur := DefaultSessionConfig(d, "")
 		before := cur.AppendJSON(nil, d)
-		next, perr := ParseSessionUpdate(d, cur, v, &SessionUpdateOptions{AzureFormats: !ga})
+		next, perr := ParseSessionUpdate(d, cur, v, &SessionUpdateOptions{AzureFormats: !ga, Transcription: transcription && !ga})
 		if perr != nil {
 			if after := next.AppendJSON(nil, d); !bytes.Equal(after, before) {
 				t.Fatalf("a rejected update (%v) changed the session:\n%s\n%s", perr, before, after)
