@@ -15,7 +15,7 @@ import (
 // did, not from flags, so that each scenario judges only the clients it
 // applies to.
 type Profile struct {
-	AudioInput     bool // it streamed audio (input_audio_buffer.append)
+	AudioInput     bool // it streamed audio (input_audio_buffer.append, or a WebRTC microphone)
 	TextInput      bool // it created user text items
 	ResponseCreate bool // it sent response.create
 	Tools          bool // it declared tools (session.update or response.create)
@@ -30,6 +30,13 @@ func ProfileOf(sessions ...*Session) Profile {
 		for _, e := range v.evs {
 			if e.dir == cassette.Client {
 				p.observe(e)
+			}
+		}
+		for _, f := range s.Frames {
+			// A WebRTC client's microphone is RTP, recorded as audio frames.
+			if f.Kind == cassette.KindAudio && f.Dir == cassette.Client {
+				p.AudioInput = true
+				break
 			}
 		}
 		p.ServerVAD = p.ServerVAD || v.cfgAt(len(v.evs)).vad

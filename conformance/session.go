@@ -30,6 +30,7 @@ type Session struct {
 	Dialect      realtime.Dialect // the wire shape the session spoke
 	Provider     string           // "azure" or "openai", when known
 	Path         string           // the URL path the client connected to
+	Transport    string           // "webrtc" for a WebRTC call; "" for a WebSocket session
 	Query        map[string]string
 	Header       map[string]string // non-secret handshake headers (OpenAI-Beta, User-Agent, …)
 	Subprotocols []string          // the subprotocols the client offered, keys left out
@@ -163,6 +164,9 @@ func FromTranscript(tr *mockserver.Transcript) *Session {
 		Path:     tr.Path,
 		Query:    tr.Query,
 		Frames:   tr.Frames,
+	}
+	if tr.Transport == "webrtc" {
+		s.Transport = "webrtc"
 	}
 	if tr.ClosedBy != "" {
 		code := tr.CloseCode

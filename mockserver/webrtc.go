@@ -124,8 +124,10 @@ func (r *rtcSession) PlaybackStopped(responseID string, _ time.Time) {
 	r.s.playback(realtime.KindOutputAudioBufferStopped, responseID)
 }
 
-// Closed ends the session: a client's hang-up is a normal close, a failed
-// peer connection or data channel a dropped one.
+// Closed ends the session: the client's hang-up (closing its data channel
+// or peer connection, or the hang-up route) is a normal close, as a close
+// frame 1000 is on a WebSocket; a failed peer connection, a channel the
+// fault closed or a client that never connected is a dropped one.
 func (r *rtcSession) Closed(err error) {
 	code := 1000
 	if errors.Is(err, rtc.ErrPeerClosed) || errors.Is(err, rtc.ErrDataChannelClosed) || errors.Is(err, rtc.ErrConnectTimeout) {

@@ -32,6 +32,7 @@ type call struct {
 	dcOpen  bool
 	pending [][]byte // events sent before the data channel opened
 	ended   bool
+	faulted bool           // the fault closed the data channel (CloseDataChannel)
 	wg      sync.WaitGroup // player, RTCP reader, RTP listener, watchdog
 
 	opened    chan struct{} // closed when the data channel opens
@@ -115,14 +116,27 @@ func (c *call) onDataChannel(d *webrtc.DataChannel) {
 		data, at := bytes.Clone(m.Data), c.clock.Now()
 		c.in.push(func(s Session) { s.ClientEvent(data, at) })
 	})
-	d.OnClose(func() { c.end(ErrDataChannelClosed, "data channel closed") })
+	d.OnClose(func() { c.end(c.closeCause(ErrClientHungUp), "data channel closed") })
 }
 
 func (c *call) onConnectionState(s webrtc.PeerConnectionState) {
 	switch s {
-	case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed:
+	case webrtc.PeerConnectionStateFailed:
 		c.end(ErrPeerClosed, "peer connection "+s.String())
+	case webrtc.PeerConnectionStateClosed:
+		c.end(c.closeCause(ErrClientHungUp), "peer connection "+s.String())
 	}
+}
+
+// closeCause is why the channel or connection closed: the fault's doing,
+// or else clientErr.
+func (c *call) closeCause(clientErr error) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.faulted {
+		return ErrDataChannelClosed
+	}
+	return clientErr
 }
 
 // onTrack listens to the client's microphone.
@@ -182,6 +196,7 @@ func (c *call) SetRTPFault(f RTPFault) { c.player.setFault(f) }
 func (c *call) CloseDataChannel() {
 	c.mu.Lock()
 	d := c.dc
+	c.faulted = true
 	c.mu.Unlock()
 	if d == nil {
 		c.end(ErrDataChannelClosed, "data channel closed before it opened")

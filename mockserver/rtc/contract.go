@@ -142,6 +142,12 @@ var (
 	ErrHangUp            = errors.New("rtc: call hung up over HTTP")
 	ErrDataChannelClosed = errors.New("rtc: data channel closed")
 	ErrPeerClosed        = errors.New("rtc: peer connection closed or failed")
-	ErrConnectTimeout    = errors.New("rtc: client did not connect in time")
-	ErrServerClosed      = errors.New("rtc: handler closed")
+	// ErrClientHungUp: the client closed its data channel or peer
+	// connection, as a page does when the conversation is over (the
+	// WebRTC counterpart of a WebSocket close frame). A failed connection
+	// is ErrPeerClosed, the fault's closing of the channel
+	// ErrDataChannelClosed.
+	ErrClientHungUp   = errors.New("rtc: the client closed the call")
+	ErrConnectTimeout = errors.New("rtc: client did not connect in time")
+	ErrServerClosed   = errors.New("rtc: handler closed")
 )

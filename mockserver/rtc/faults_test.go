@@ -138,8 +138,8 @@ func TestClientHangsUp(t *testing.T) {
 	case <-time.After(wait):
 		t.Fatal("the session was not closed")
 	}
-	if err := s.Err(); !errors.Is(err, rtc.ErrDataChannelClosed) && !errors.Is(err, rtc.ErrPeerClosed) {
-		t.Fatalf("Closed(%v), want the data channel or the peer connection closed", err)
+	if err := s.Err(); !errors.Is(err, rtc.ErrClientHungUp) {
+		t.Fatalf("Closed(%v), want ErrClientHungUp: the client closed the call", err)
 	}
 }
 

@@ -1,0 +1,146 @@
+package conformance_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media"
+	"github.com/rtmock/rtmock/conformance"
+	"github.com/rtmock/rtmock/realtime"
+	"github.com/thesyncim/gopus"
+)
+
+// webrtcClient is a browser-like voice agent over WebRTC: it offers a
+// receive-only audio track and an oai-events data channel, asks for one
+// reply, waits until the reply has played (output_audio_buffer.stopped)
+// and hangs up.
+func webrtcClient(ctx context.Context, env conformance.Env) error {
+	pc, err := webrtc.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return err
+	}
+	defer pc.Close()
+	mic, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "mic", "client")
+	if err != nil {
+		return err
+	}
+	if _, err := pc.AddTrack(mic); err != nil {
+		return err
+	}
+	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		for {
+			if _, _, err := tr.ReadRTP(); err != nil {
+				return
+			}
+		}
+	})
+	dc, err := pc.CreateDataChannel("oai-events", nil)
+	if err != nil {
+		return err
+	}
+	played := make(chan struct{})
+	dc.OnOpen(func() { dc.SendText(`{"type":"response.create"}`) })
+	dc.OnMessage(func(m webrtc.DataChannelMessage) {
+		fmt.Fprintln(env.Stdout, string(m.Data))
+		if bytes.Contains(m.Data, []byte(`"type":"output_audio_buffer.stopped"`)) || bytes.Contains(m.Data, []byte(`"type":"output_audio_buffer.cleared"`)) {
+			select {
+			case <-played:
+			default:
+				close(played)
+			}
+		}
+	})
+	offer, err := pc.CreateOffer(nil)
+	if err != nil {
+		return err
+	}
+	if err := pc.SetLocalDescription(offer); err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, env.Endpoint+"/openai/v1/realtime/calls", strings.NewReader(offer.SDP))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+env.APIKey)
+	req.Header.Set("Content-Type", "application/sdp")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	answer, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		return fmt.Errorf("offer: %s %s", resp.Status, answer)
+	}
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: string(answer)}); err != nil {
+		return err
+	}
+	go speakSilence(ctx, mic)
+	select {
+	case <-played:
+	case <-ctx.Done():
+	}
+	return nil
+}
+
+// speakSilence streams a quiet microphone, 20 ms Opus packets in real time,
+// as a browser's open microphone does.
+func speakSilence(ctx context.Context, mic *webrtc.TrackLocalStaticSample) {
+	enc, err := gopus.NewEncoder(gopus.EncoderConfig{SampleRate: 48000, Channels: 1, Application: gopus.ApplicationVoIP})
+	if err != nil {
+		return
+	}
+	pcm, buf := make([]int16, 960), make([]byte, 1000)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		n, err := enc.EncodeInt16(pcm, buf)
+		if err != nil || mic.WriteSample(media.Sample{Data: append([]byte(nil), buf[:n]...), Duration: 20 * time.Millisecond}) != nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// TestWebRTCClientIsJudged runs a WebRTC client (pion, an open quiet
+// microphone, one reply asked for on the data channel) through the
+// conformance runner: its call is a session of the run's mock and is judged
+// by the same rules as a WebSocket client. Its hang-up (closing the peer
+// connection) is a normal end, not a dropped connection; it streams audio,
+// so the barge-in scenarios apply; and their expectation of a client
+// truncate is n/a, since on WebRTC the service truncates itself.
+func TestWebRTCClientIsJudged(t *testing.T) {
+	t.Parallel()
+	rep, err := conformance.Run(context.Background(), &conformance.Options{
+		Func: webrtcClient, Name: "pion WebRTC client", Scenarios: []string{"hello", "barge-in", "barge-in-late"}, Dialects: []realtime.Dialect{realtime.GA},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	rep.WriteText(&b)
+	t.Log(b.String())
+	for _, run := range rep.Runs {
+		for _, v := range run.Verdicts {
+			if v.Status == conformance.Fail {
+				t.Logf("%s: %s %s: %+v", run.Scenario, v.Rule, v.Severity, v.Findings)
+			}
+		}
+	}
+	for _, run := range rep.Runs {
+		if run.Failed() {
+			t.Errorf("%s failed", run.Name())
+		}
+	}
+}
