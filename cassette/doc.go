@@ -59,7 +59,9 @@
 //
 // The format is the session's (pcm16, g711_ulaw or g711_alaw), as last
 // announced by the server's session.created / session.updated, pcm16
-// before that. Everything else in the event stays as it was, so durations,
+// before that. A WebRTC audio frame's "pcm" becomes the same kind of marker
+// (always pcm16) and reads back as silence of its size, keeping its RTP
+// timing. Everything else in the event stays as it was, so durations,
 // ids and ordering survive; [RestoreAudio] puts audio of the same size back
 // (silence, or what a caller synthesises) for replay.
 //

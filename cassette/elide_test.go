@@ -182,3 +182,27 @@ func mustFrames(t *testing.T, b []byte) []Frame {
 	}
 	return out
 }
+
+// TestElideWebRTCAudio: with ElideAudio a WebRTC audio frame keeps its RTP
+// timing and size, and its PCM reads back as silence of that size.
+func TestElideWebRTCAudio(t *testing.T) {
+	t.Parallel()
+	pcm := []byte{1, 2, 3, 4, 5, 6}
+	f := Frame{T: time.Second, Dir: Server, Kind: KindAudio, Data: pcm, RTP: RTPStamp{Timestamp: 960, Seq: 9}}
+	out := write(t, testHeader, &WriterOptions{ElideAudio: true}, f)
+	if !bytes.Contains(out, []byte(`"pcm":"rtmock-elided:pcm16:6"`)) {
+		t.Fatalf("elided audio frame:\n%s", out)
+	}
+	c, err := Parse(bytes.NewReader(out), "elided.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, got := range c.All() {
+		if got.Kind != KindAudio || got.RTP != f.RTP || !bytes.Equal(got.Data, make([]byte, 6)) {
+			t.Errorf("read back %+v, want the RTP stamp and 6 bytes of silence", got)
+		}
+	}
+	if bytes.Equal(pcm, make([]byte, 6)) {
+		t.Error("the writer changed the caller's frame")
+	}
+}

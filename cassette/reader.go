@@ -226,7 +226,7 @@ type closeJSON struct {
 type audioJSON struct {
 	TS  *uint32 `json:"rtp_ts"`
 	Seq *uint16 `json:"seq"`
-	PCM []byte  `json:"pcm"`
+	PCM *string `json:"pcm"`
 }
 
 type httpJSON struct {
@@ -399,11 +399,32 @@ func (p *frameParse) audio(v []byte, at int) error {
 		return err
 	}
 	var a audioJSON
-	if err := json.Unmarshal(v, &a); err != nil || a.TS == nil || a.Seq == nil || len(a.PCM)%2 != 0 {
+	if err := json.Unmarshal(v, &a); err != nil || a.TS == nil || a.Seq == nil || a.PCM == nil {
 		return p.r.errorf(p.r.line, at+1, `audio must be {"rtp_ts":N,"seq":N,"pcm":"<base64 PCM16>"}`)
 	}
-	p.f.RTP, p.f.Data = RTPStamp{Timestamp: *a.TS, Seq: *a.Seq}, a.PCM
+	pcm, ok := audioPCM(*a.PCM)
+	if !ok {
+		return p.r.errorf(p.r.line, at+1, `audio must be {"rtp_ts":N,"seq":N,"pcm":"<base64 PCM16>"}`)
+	}
+	p.f.RTP, p.f.Data = RTPStamp{Timestamp: *a.TS, Seq: *a.Seq}, pcm
 	return nil
+}
+
+// maxElidedPacket bounds the silence an elided audio frame reads back as:
+// far more than any RTP packet holds.
+const maxElidedPacket = 1 << 20
+
+// audioPCM decodes an audio frame's pcm: base64 PCM16, or an elision
+// marker, which reads back as silence of the elided size.
+func audioPCM(s string) ([]byte, bool) {
+	if e, ok := ParseElision(s); ok {
+		if e.Bytes%2 != 0 || e.Bytes > maxElidedPacket {
+			return nil, false
+		}
+		return make([]byte, e.Bytes), true
+	}
+	pcm, err := base64.StdEncoding.DecodeString(s)
+	return pcm, err == nil && len(pcm)%2 == 0
 }
 
 func (p *frameParse) fault(v []byte, at int) error {

@@ -111,6 +111,11 @@ func (w *Writer) WriteFrame(f Frame) error {
 		f.Header = w.redactor.redactMap(f.Header)
 	}
 	asEvent := f.Kind == KindText && validLine(data)
+	if w.elide && f.Kind == KindAudio {
+		// An audio frame keeps its RTP timing and size; its PCM reads
+		// back as silence.
+		f.Reason, data = Elision{Format: "pcm16", Bytes: len(data)}.String(), nil
+	}
 	w.buf = appendFrame(w.buf, &f, data, asEvent)
 	w.lineEnds = append(w.lineEnds, len(w.buf))
 	if len(w.buf) >= w.flushSize {
@@ -226,7 +231,11 @@ func appendFrame(dst []byte, f *Frame, data []byte, asEvent bool) []byte {
 		dst = append(dst, `,"seq":`...)
 		dst = strconv.AppendUint(dst, uint64(f.RTP.Seq), 10)
 		dst = append(dst, `,"pcm":"`...)
-		dst = base64.StdEncoding.AppendEncode(dst, data)
+		if f.Reason != "" {
+			dst = append(dst, f.Reason...) // an elision marker
+		} else {
+			dst = base64.StdEncoding.AppendEncode(dst, data)
+		}
 		dst = append(dst, `"}`...)
 	}
 	return append(dst, "}\n"...)
