@@ -36,6 +36,7 @@ func FuzzReader(f *testing.F) {
 	addTestdata(f)
 	f.Add([]byte(`{"rtcassette":1}` + "\n" + `{"t":1e400,"dir":"client","dropped":1}`))
 	f.Add([]byte(`{"rtcassette":1}` + "\n" + `{"t":0.02,"dir":"server","audio":{"rtp_ts":4294967295,"seq":65535,"pcm":"AAAA"}}`))
+	f.Add([]byte(`{"rtcassette":1}` + "\n" + `{"t":0.04,"dir":"client","audio":{"rtp_ts":960,"seq":1,"pcm":"rtmock-elided:pcm16:960"}}`))
 	f.Add([]byte(`{"rtcassette":1}` + "\n" + `{"t":0,"dir":"client","text":"\ud800\udc00\u00e9\\"}`))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		c, err := Parse(bytes.NewReader(in), "fuzz.jsonl")
