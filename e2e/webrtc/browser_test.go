@@ -574,8 +574,8 @@ func TestBrowserOnTheCore(t *testing.T) {
 // output_audio_buffer.clear) 400 ms into its playback: the server clears
 // the track, sends output_audio_buffer.cleared and truncates the item at
 // the played position itself. That position is exactly the packets of the
-// reply the call sent (the transcript's audio frames), and the browser
-// received those packets.
+// reply the call sent (the transcript's audio frames, by their RTP
+// timestamps), and the browser received those packets.
 func TestBrowserBargeIn(t *testing.T) {
 	exe := chromium(t)
 	bundle := agentsBundle(t)
@@ -604,14 +604,21 @@ func TestBrowserBargeIn(t *testing.T) {
 	case <-time.After(pageTimeout):
 		t.Fatal("the call's session did not end when the page hung up")
 	}
+	// The reply's packets are the first burst of the call's audio: RTP
+	// timestamps 960 apart until the clear stopped it (a later burst's
+	// timestamps count the pause before it). The audio frames reach the
+	// transcript through the call's inbox, so their order against the
+	// cleared event is not the order they were sent in: count by RTP.
 	sent := 0
+	var last uint32
 	for _, f := range tr.Frames {
-		if f.Kind == cassette.KindText && f.Type == "output_audio_buffer.cleared" {
+		if f.Kind != cassette.KindAudio || f.Dir != cassette.Server {
+			continue
+		}
+		if sent > 0 && f.RTP.Timestamp-last != 960 {
 			break
 		}
-		if f.Kind == cassette.KindAudio && f.Dir == cassette.Server {
-			sent++
-		}
+		sent, last = sent+1, f.RTP.Timestamp
 	}
 	b := r.BargeIn
 	t.Logf("barge-in: truncated at %d ms; the call sent %d packets of the reply (%d ms) before clearing; the browser had %d packets when it interrupted and %d after",
