@@ -91,6 +91,10 @@ func (r *rtcSession) ClientEvent(data []byte, _ time.Time) {
 
 func (r *rtcSession) ClientAudio(pcm []byte, _ time.Time) { r.s.clientAudio(pcm) }
 
+// WantsPackets: only a session that keeps or shows its frames records
+// the call's audio.
+func (r *rtcSession) WantsPackets() bool { return r.s.keep || r.s.cfg.Observer != nil }
+
 // ClientPacket and ServerPacket record the call's audio in the transcript
 // with its RTP timing (cassette.KindAudio), for those who keep or observe
 // frames.
@@ -108,7 +112,7 @@ func (r *rtcSession) ServerPacket(pcm []byte, ts uint32, seq uint16, at time.Tim
 func (s *session) media(dir cassette.Direction, pcm []byte, ts uint32, seq uint16, _ time.Time) {
 	s.lock()
 	defer s.unlock()
-	if s.closed || (!s.keep && s.cfg.Observer == nil) {
+	if s.closed {
 		return
 	}
 	f := cassette.Frame{T: s.clock.Now().Sub(s.started), Dir: dir, Kind: cassette.KindAudio, Data: pcm,

@@ -510,25 +510,31 @@ turns:
       audio: {tone: 440Hz, duration: 1s, chunk: 100ms}
 `
 
-// TestBrowserOnTheCore makes the same calls from Chromium against
-// rtmock's own server: the WebRTC routes on its port, each call a session
-// of the session core, the page's microphone on its server VAD, the reply
-// on the track and the WebRTC-only events from its playback.
-func TestBrowserOnTheCore(t *testing.T) {
-	exe := chromium(t)
-	bundle := agentsBundle(t)
+// coreServer starts rtmock's own server on coreScenario, keeping
+// transcripts (sent to ended as each call ends), and the pages that call it.
+func coreServer(t *testing.T, calls int) (*mockserver.Server, chan *mockserver.Transcript, *httptest.Server) {
+	t.Helper()
 	sc, err := scenarios.Parse("webrtc-core.yaml", []byte(coreScenario))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ended := make(chan *mockserver.Transcript, 8)
+	ended := make(chan *mockserver.Transcript, calls)
 	srv, err := mockserver.New(&mockserver.Options{APIKey: apiKey, Scenario: sc, DisableTLS: true, Seed: 1, KeepTranscripts: true,
 		OnSessionEnd: func(tr *mockserver.Transcript) { ended <- tr }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	pages := pageServer(t, bundle, srv.URL())
+	return srv, ended, pageServer(t, agentsBundle(t), srv.URL())
+}
+
+// TestBrowserOnTheCore makes the same calls from Chromium against
+// rtmock's own server: the WebRTC routes on its port, each call a session
+// of the session core, the page's microphone on its server VAD, the reply
+// on the track and the WebRTC-only events from its playback.
+func TestBrowserOnTheCore(t *testing.T) {
+	exe := chromium(t)
+	srv, ended, pages := coreServer(t, 8)
 	wavPath, wavPCM := microphoneWAV(t)
 	ctx := browser(t, exe, wavPath)
 	cases := []struct {
@@ -578,20 +584,8 @@ func TestBrowserOnTheCore(t *testing.T) {
 // timestamps), and the browser received those packets.
 func TestBrowserBargeIn(t *testing.T) {
 	exe := chromium(t)
-	bundle := agentsBundle(t)
+	srv, ended, pages := coreServer(t, 1)
 	wavPath, _ := microphoneWAV(t)
-	sc, err := scenarios.Parse("webrtc-core.yaml", []byte(coreScenario))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ended := make(chan *mockserver.Transcript, 1)
-	srv, err := mockserver.New(&mockserver.Options{APIKey: apiKey, Scenario: sc, DisableTLS: true, Seed: 1, KeepTranscripts: true,
-		OnSessionEnd: func(tr *mockserver.Transcript) { ended <- tr }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	pages := pageServer(t, bundle, srv.URL())
 	ctx := browser(t, exe, wavPath)
 	r := runPage(t, ctx, fmt.Sprintf("%s/bargein.html?mock=%s", pages.URL, srv.URL()))
 	checkEvents(t, r.Events, []string{"output_audio_buffer.started", "output_audio_buffer.cleared", "conversation.item.truncated"}, nil)

@@ -24,6 +24,7 @@ type call struct {
 	filter bool // Azure's ?webrtcfilter=on
 
 	session Session
+	packets PacketObserver // the session, when it records packets; else nil
 	in      inbox
 	player  *player
 
@@ -65,6 +66,9 @@ func newCall(h *Handler, info CallInfo, filter bool) *call {
 // start binds the call to its Session and starts its goroutines.
 func (c *call) start(s Session) {
 	c.session = s
+	if o, ok := s.(PacketObserver); ok && o.WantsPackets() {
+		c.packets = o
+	}
 	c.mu.Lock()
 	if !c.ended { // the Session may have closed the call from NewSession
 		c.wg.Add(2)
@@ -306,10 +310,9 @@ func (c *call) pushPlayback(started bool, responseID string, at time.Time) {
 // pushPacket shows a packet the call produced to a Session that observes
 // packets.
 func (c *call) pushPacket(frame []byte, ts uint32, seq uint16, at time.Time) {
+	if c.packets == nil {
+		return
+	}
 	pcm := append([]byte(nil), frame...)
-	c.in.push(func(s Session) {
-		if o, ok := s.(PacketObserver); ok {
-			o.ServerPacket(pcm, ts, seq, at)
-		}
-	})
+	c.in.push(func(Session) { c.packets.ServerPacket(pcm, ts, seq, at) })
 }

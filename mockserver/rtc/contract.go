@@ -24,6 +24,9 @@ import (
 // audio zero-padded), at its slot time, before an RTP fault may drop or
 // delay it on the wire. Both give PCM16 LE mono at 24 kHz.
 type PacketObserver interface {
+	// WantsPackets is asked once, when the call starts: false spares the
+	// call a copy of every packet nobody records.
+	WantsPackets() bool
 	ClientPacket(pcm []byte, ts uint32, seq uint16, at time.Time)
 	ServerPacket(pcm []byte, ts uint32, seq uint16, at time.Time)
 }

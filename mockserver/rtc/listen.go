@@ -32,8 +32,8 @@ func (c *call) listen(tr *webrtc.TrackRemote) {
 		if out := l.decode(pkt); len(out) > 0 {
 			ts, seq := pkt.Timestamp, pkt.SequenceNumber
 			c.in.push(func(s Session) {
-				if o, ok := s.(PacketObserver); ok {
-					o.ClientPacket(out, ts, seq, at)
+				if c.packets != nil {
+					c.packets.ClientPacket(out, ts, seq, at)
 				}
 				s.ClientAudio(out, at)
 			})
