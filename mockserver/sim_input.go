@@ -99,8 +99,15 @@ func (m *sim) speechStarted(startMs int) {
 	m.disarmIdle()
 	m.speechItemID = m.ids.make("item_")
 	m.emitKind(realtime.KindSpeechStarted, kv{"audio_start_ms", startMs}, kv{"item_id", m.speechItemID})
-	if td := m.conf.TurnDetection; td != nil && td.InterruptResponse && m.active != nil {
-		m.clearPlayback()
+	td := m.conf.TurnDetection
+	if td == nil || !td.InterruptResponse {
+		return
+	}
+	// A WebRTC call's playout buffer outlives its response (the service
+	// sends output_audio_buffer.stopped after response.done): speech cuts
+	// the audio still going out even when the response is over.
+	m.clearPlayback()
+	if m.active != nil {
 		m.finishResponse(m.active, "cancelled", "turn_detected")
 	}
 }

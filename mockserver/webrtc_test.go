@@ -414,3 +414,41 @@ func TestWebRTCTranscriptHasTheAudio(t *testing.T) {
 		t.Errorf("%d audio frames read back, want %d", audioBack, len(in)+len(out))
 	}
 }
+
+// TestWebRTCBargeInAfterResponseDone: the playout buffer outlives its
+// response (output_audio_buffer.stopped comes after response.done), so
+// speech while a finished response's audio still goes out clears it and
+// truncates the item at what went out, as speech does during the response.
+func TestWebRTCBargeInAfterResponseDone(t *testing.T) {
+	t.Parallel()
+	sc, err := scenarios.Parse("long-reply.yaml", []byte("name: long-reply\nturns:\n  - when: response.create\n    reply: {transcript: a long reply, audio: {duration: 8s, chunk: 1s}, pace: instant}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := startServer(t, &mockserver.Options{Scenario: sc})
+	c := newRTCClient(t, srv.URL()+"/v1/realtime/calls")
+	n := 0
+	c.until("session.created", &n)
+	c.send(`{"type":"response.create"}`)
+	seen := c.until("response.done", &n)
+	if contains(seen, "output_audio_buffer.stopped") {
+		t.Fatalf("the 8 s reply stopped playing before its response.done: %v", seen)
+	}
+	started := c.last("response.created")["response"].(map[string]any)["id"]
+	tone, err := audio.NewTone(audio.PCM16, 440, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go c.speak(tone.AppendBytes(nil, 0, 48*1500))
+	seen = c.until("output_audio_buffer.cleared", &n)
+	if !contains(seen, "input_audio_buffer.speech_started") || contains(seen, "output_audio_buffer.stopped") {
+		t.Errorf("after response.done, speech during playout: %v, want speech_started then output_audio_buffer.cleared", seen)
+	}
+	if id := c.last("output_audio_buffer.cleared")["response_id"]; id != started {
+		t.Errorf("cleared response %v, want the one playing, %v", id, started)
+	}
+	c.until("conversation.item.truncated", &n)
+	if ms, _ := c.last("conversation.item.truncated")["audio_end_ms"].(float64); ms <= 0 || ms >= 8000 || int(ms)%20 != 0 {
+		t.Errorf("truncated at %v ms, want the audio that went out: whole 20 ms packets short of 8 s", ms)
+	}
+}
