@@ -44,11 +44,12 @@ type liveConn struct {
 	userTurn  bool            // speech_started without its commit yet
 	outFormat audio.Format
 
-	playItem  string
-	playStart time.Time
-	playMs    float64
-	stopped   bool
-	bargeIns  int
+	playItem   string
+	playStart  time.Time
+	playMs     float64
+	stopped    bool
+	rtcPlaying bool // a WebRTC call: between output_audio_buffer.started and .stopped or .cleared
+	bargeIns   int
 }
 
 func newLiveRun() *liveRun {
@@ -158,6 +159,12 @@ func (r *liveRun) serverEvent(c *liveConn, k realtime.Kind, data []byte, now tim
 	case realtime.KindInputCommitted:
 		c.userTurn = false
 		return
+	case realtime.KindOutputAudioBufferStarted:
+		c.rtcPlaying = true // a WebRTC call's audio goes out as RTP, not deltas
+		return
+	case realtime.KindOutputAudioBufferStopped, realtime.KindOutputAudioBufferCleared:
+		c.rtcPlaying = false
+		return
 	default:
 		return
 	}
@@ -195,9 +202,10 @@ func guessDialectOf(ev realtime.Value) realtime.Dialect {
 }
 
 // playingAt reports whether the client is still playing assistant audio at
-// t under the playback model: real time from the item's first delta.
+// t under the playback model: real time from the item's first delta, or,
+// on a WebRTC call, while the service's playout buffer sends it.
 func (c *liveConn) playingAt(t time.Time) bool {
-	return c.playItem != "" && !c.stopped && t.Before(c.playEnd())
+	return c.rtcPlaying || c.playItem != "" && !c.stopped && t.Before(c.playEnd())
 }
 
 func (c *liveConn) playEnd() time.Time {

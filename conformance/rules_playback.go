@@ -40,6 +40,9 @@ func truncEvents(ts []*truncInfo) []*event {
 }
 
 func checkBargeInTruncate(s *Session) Result {
+	if s.v().webrtc() {
+		return checkBargeInStopRTC(s)
+	}
 	v, lim := s.v(), s.limits()
 	if len(v.barges) == 0 {
 		return notApplicable("no input_audio_buffer.speech_started while assistant audio was playing")
@@ -211,6 +214,9 @@ func checkTruncateSpurious(s *Session) Result {
 }
 
 func checkBargeInReaction(s *Session) Result {
+	if s.v().webrtc() {
+		return checkBargeInReactionRTC(s)
+	}
 	v, lim := s.v(), s.limits()
 	var fs []Finding
 	judged := 0

@@ -31,7 +31,8 @@ type view struct {
 	appends []*appendInfo
 	truncs  []*truncInfo
 	barges  []*bargeIn
-	created int // index of session.created, -1 when missing
+	rtc     *rtcPlayback // a WebRTC call's playout buffer; nil on a WebSocket
+	created int          // index of session.created, -1 when missing
 }
 
 // event is one frame with what the rules read from it.
@@ -149,11 +150,17 @@ func newView(s *Session) *view {
 		s: s, respBy: map[string]*resp{}, itemBy: map[string]*aitem{}, known: map[string]string{},
 		errFor: map[int]int{}, errOf: map[int]int{}, created: -1,
 	}
+	if s.Transport == "webrtc" {
+		v.rtc = newRTCPlayback()
+	}
 	lastClientByID := map[string]int{}
 	var inMs float64
 	for i := range s.Frames {
 		e := decodeEvent(s, i)
 		v.evs = append(v.evs, e)
+		if v.rtcFrame(e, i) {
+			continue
+		}
 		if e.dir == cassette.Client {
 			if e.id != "" {
 				lastClientByID[e.id] = i
@@ -167,6 +174,10 @@ func newView(s *Session) *view {
 				v.appends = append(v.appends, a)
 			case realtime.ClientItemTruncate:
 				v.truncs = append(v.truncs, newTrunc(e))
+			case realtime.ClientOutputAudioBufferClear:
+				if v.rtc != nil {
+					v.rtc.clears = append(v.rtc.clears, e)
+				}
 			}
 			continue
 		}
@@ -186,7 +197,11 @@ func newView(s *Session) *view {
 // responses and their calls, items, audio, and which client event each
 // error answers.
 func (v *view) server(e *event, i int, lastClientByID map[string]int) {
-	switch realtime.KindOf(v.dialect(), e.typ) {
+	k := realtime.KindOf(v.dialect(), e.typ)
+	if v.rtc != nil {
+		v.rtc.server(k, e, i)
+	}
+	switch k {
 	case realtime.KindSessionCreated, realtime.KindSessionUpdated:
 		if e.typ == "session.created" && v.created < 0 {
 			v.created = i
@@ -390,6 +405,12 @@ func (v *view) bargeInAt(e *event) *bargeIn {
 	recv := it.recvMs(e.i)
 	elapsed := ms(e.at - v.evs[it.first].at)
 	played := min(recv, elapsed)
+	if v.rtc != nil {
+		if !v.rtc.playingAt(it.resp, e.i) {
+			return nil // its audio had all gone out, or was cleared
+		}
+		return &bargeIn{speech: e, item: it, played: recv, recv: recv}
+	}
 	r := v.respBy[it.resp]
 	streaming := r != nil && r.created < e.i && (r.done < 0 || r.done > e.i)
 	if !streaming && played >= recv {

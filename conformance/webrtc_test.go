@@ -17,11 +17,21 @@ import (
 	"github.com/thesyncim/gopus"
 )
 
+// rtcBehaviour is how a WebRTC test client treats barge-in.
+type rtcBehaviour struct {
+	interruptOff  bool // session.update turns turn_detection.interrupt_response off
+	clearOnSpeech bool // on speech_started: response.cancel, then output_audio_buffer.clear
+}
+
 // webrtcClient is a browser-like voice agent over WebRTC: it offers a
 // receive-only audio track and an oai-events data channel, asks for one
-// reply, waits until the reply has played (output_audio_buffer.stopped)
-// and hangs up.
-func webrtcClient(ctx context.Context, env conformance.Env) error {
+// reply, waits until the reply has played (output_audio_buffer.stopped or
+// .cleared) and hangs up.
+func webrtcClient(b rtcBehaviour) func(context.Context, conformance.Env) error {
+	return func(ctx context.Context, env conformance.Env) error { return runRTCClient(ctx, env, b) }
+}
+
+func runRTCClient(ctx context.Context, env conformance.Env, b rtcBehaviour) error {
 	pc, err := webrtc.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return err
@@ -46,9 +56,22 @@ func webrtcClient(ctx context.Context, env conformance.Env) error {
 		return err
 	}
 	played := make(chan struct{})
-	dc.OnOpen(func() { dc.SendText(`{"type":"response.create"}`) })
+	dc.OnOpen(func() {
+		if !b.interruptOff {
+			dc.SendText(`{"type":"response.create"}`)
+			return
+		}
+		dc.SendText(`{"type":"session.update","session":{"type":"realtime","audio":{"input":{"turn_detection":{"type":"server_vad","silence_duration_ms":200,"interrupt_response":false}}}}}`)
+	})
 	dc.OnMessage(func(m webrtc.DataChannelMessage) {
 		fmt.Fprintln(env.Stdout, string(m.Data))
+		if b.interruptOff && bytes.Contains(m.Data, []byte(`"type":"session.updated"`)) {
+			dc.SendText(`{"type":"response.create"}`) // once the update applies
+		}
+		if b.clearOnSpeech && bytes.Contains(m.Data, []byte(`"type":"input_audio_buffer.speech_started"`)) {
+			dc.SendText(`{"type":"response.cancel"}`)
+			dc.SendText(`{"type":"output_audio_buffer.clear"}`)
+		}
 		if bytes.Contains(m.Data, []byte(`"type":"output_audio_buffer.stopped"`)) || bytes.Contains(m.Data, []byte(`"type":"output_audio_buffer.cleared"`)) {
 			select {
 			case <-played:
@@ -113,34 +136,61 @@ func speakSilence(ctx context.Context, mic *webrtc.TrackLocalStaticSample) {
 	}
 }
 
-// TestWebRTCClientIsJudged runs a WebRTC client (pion, an open quiet
+// TestWebRTCClientIsJudged runs WebRTC clients (pion, an open quiet
 // microphone, one reply asked for on the data channel) through the
-// conformance runner: its call is a session of the run's mock and is judged
-// by the same rules as a WebSocket client. Its hang-up (closing the peer
-// connection) is a normal end, not a dropped connection; it streams audio,
-// so the barge-in scenarios apply; and their expectation of a client
-// truncate is n/a, since on WebRTC the service truncates itself.
+// conformance runner: a call is a session of the run's mock and is judged
+// by the same rules as a WebSocket client. A hang-up (closing the peer
+// connection) is a normal end, not a dropped connection; a client that
+// streams audio meets the barge-in scenarios' premises; their expectation
+// of a client truncate is n/a, since on WebRTC the service truncates
+// itself; and the playback rules read the RTP stream: the simulated user's
+// barge-in is judged (not n/a), the service's own clear passes, a client
+// that turns the service's clearing off and lets the audio play on fails,
+// and one that clears the buffer itself passes.
 func TestWebRTCClientIsJudged(t *testing.T) {
 	t.Parallel()
-	rep, err := conformance.Run(context.Background(), &conformance.Options{
-		Func: webrtcClient, Name: "pion WebRTC client", Scenarios: []string{"hello", "barge-in", "barge-in-late"}, Dialects: []realtime.Dialect{realtime.GA},
-	})
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name      string
+		b         rtcBehaviour
+		scenarios []string
+		failed    bool              // whether the barge-in run fails
+		want      map[string]string // rule → status in the barge-in run
+	}{
+		{"the service clears", rtcBehaviour{}, []string{"hello", "barge-in", "barge-in-late"}, false,
+			map[string]string{conformance.RuleBargeInTruncate: "pass", conformance.RuleBargeInReaction: "n/a"}},
+		{"the client clears", rtcBehaviour{interruptOff: true, clearOnSpeech: true}, []string{"barge-in"}, false,
+			map[string]string{conformance.RuleBargeInTruncate: "pass", conformance.RuleBargeInReaction: "pass"}},
+		{"nobody clears", rtcBehaviour{interruptOff: true}, []string{"barge-in"}, true,
+			map[string]string{conformance.RuleBargeInTruncate: "fail"}},
 	}
-	var b strings.Builder
-	rep.WriteText(&b)
-	t.Log(b.String())
-	for _, run := range rep.Runs {
-		for _, v := range run.Verdicts {
-			if v.Status == conformance.Fail {
-				t.Logf("%s: %s %s: %+v", run.Scenario, v.Rule, v.Severity, v.Findings)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rep, err := conformance.Run(context.Background(), &conformance.Options{
+				Func: webrtcClient(tt.b), Name: "pion WebRTC client", Scenarios: tt.scenarios, Dialects: []realtime.Dialect{realtime.GA},
+			})
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-	}
-	for _, run := range rep.Runs {
-		if run.Failed() {
-			t.Errorf("%s failed", run.Name())
-		}
+			var b strings.Builder
+			rep.WriteText(&b)
+			t.Log(b.String())
+			for _, run := range rep.Runs {
+				if run.Scenario != "barge-in" {
+					if run.Failed() {
+						t.Errorf("%s failed", run.Name())
+					}
+					continue
+				}
+				if run.Failed() != tt.failed {
+					t.Errorf("%s: failed = %v, want %v", run.Name(), run.Failed(), tt.failed)
+				}
+				for _, v := range run.Verdicts {
+					if want, ok := tt.want[v.Rule]; ok && string(v.Status) != want {
+						t.Errorf("%s: %s is %s (%s), want %s", run.Name(), v.Rule, v.Status, v.Why, want)
+					}
+				}
+			}
+		})
 	}
 }
