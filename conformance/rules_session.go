@@ -326,22 +326,19 @@ func joinKeys(prefix string, keys []string) string {
 	return strings.Join(q, ", ")
 }
 
-// clientMembers lists every client event type of either dialect and the
-// top-level members it may carry besides type and event_id.
-var clientMembers = map[string][]string{
-	realtime.ClientSessionUpdate:              {"session"},
-	realtime.ClientTranscriptionSessionUpdate: {"session"},
-	realtime.ClientSessionClose:               {},
-	realtime.ClientInputAppend:                {"audio"},
-	realtime.ClientSessionInputAppend:         {"audio"},
-	realtime.ClientInputCommit:                {},
-	realtime.ClientInputClear:                 {},
-	realtime.ClientItemCreate:                 {"previous_item_id", "item"},
-	realtime.ClientItemRetrieve:               {"item_id"},
-	realtime.ClientItemTruncate:               {"item_id", "content_index", "audio_end_ms"},
-	realtime.ClientItemDelete:                 {"item_id"},
-	realtime.ClientResponseCreate:             {"response"},
-	realtime.ClientResponseCancel:             {"response_id"},
+// clientMembers returns the top-level members client event type typ may
+// carry besides type and event_id (realtime's table of client events), and
+// whether it is a client event at all.
+func clientMembers(typ string) ([]string, bool) {
+	k := realtime.ClientKindOf(typ)
+	if k == realtime.ClientUnknown {
+		return nil, false
+	}
+	var names []string
+	for _, m := range k.Spec().Members {
+		names = append(names, m.Name)
+	}
+	return names, true
 }
 
 // maxFindings bounds the findings a rule reports for one session.
@@ -375,11 +372,11 @@ func checkEventTypes(s *Session) Result {
 		case e.typ == "":
 			add(e, fmt.Sprintf("text frame at %s is not a JSON event with a type", fmtT(e.at)), "one JSON object with a \"type\" per text frame")
 			continue
-		case e.typ == realtime.ClientOutputAudioBufferClear:
+		case !v.webrtc() && len(realtime.ClientKindOf(e.typ).Spec().Transports) > 0:
 			add(e, fmt.Sprintf("%s at %s exists only over WebRTC and SIP, not on a WebSocket", e.typ, fmtT(e.at)), "conversation.item.truncate to cut playback on a WebSocket")
 			continue
 		}
-		allowed, ok := clientMembers[e.typ]
+		allowed, ok := clientMembers(e.typ)
 		if !ok {
 			add(e, fmt.Sprintf("%q at %s is no client event of the Realtime API; the service answers invalid_value", e.typ, fmtT(e.at)), wantTypes+"; keep-alives are the server's WebSocket pings")
 			continue

@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/rtmock/rtmock/audio"
 	"github.com/rtmock/rtmock/cassette"
+	"github.com/rtmock/rtmock/conformance"
 	"github.com/rtmock/rtmock/mockserver"
 	"github.com/rtmock/rtmock/mockserver/rtc"
 	"github.com/rtmock/rtmock/mockserver/rtc/rtctest"
@@ -568,6 +569,7 @@ func TestBrowserOnTheCore(t *testing.T) {
 					t.Errorf("the session's transport is %q", tr.Transport)
 				}
 				checkSpeechStarted(t, tr, wavPCM)
+				judge(t, tr)
 			case <-time.After(pageTimeout):
 				t.Error("the call's session did not end when the page hung up")
 			}
@@ -614,6 +616,7 @@ func TestBrowserBargeIn(t *testing.T) {
 		}
 		sent, last = sent+1, f.RTP.Timestamp
 	}
+	judge(t, tr)
 	b := r.BargeIn
 	t.Logf("barge-in: truncated at %d ms; the call sent %d packets of the reply (%d ms) before clearing; the browser had %d packets when it interrupted and %d after",
 		b.TruncatedMs, sent, 20*sent, b.PacketsBefore, b.PacketsAfter)
@@ -625,5 +628,20 @@ func TestBrowserBargeIn(t *testing.T) {
 	}
 	if b.PacketsAfter < sent-2 || b.PacketsAfter > sent {
 		t.Errorf("the browser received %d packets, want the %d the call sent (two may be lost in flight)", b.PacketsAfter, sent)
+	}
+}
+
+// judge holds a page's call to every conformance rule, as rtmock
+// conformance judges a WebRTC client: the third-party clients in these
+// pages must not be failed by a rule (a false red), and the verdicts are
+// logged.
+func judge(t *testing.T, tr *mockserver.Transcript) {
+	t.Helper()
+	s := conformance.FromTranscript(tr)
+	for _, v := range conformance.Check(conformance.Rules(), s) {
+		t.Logf("conformance: %-5s %-22s %s", v.Status, v.Rule, v.Why)
+		if v.Status == conformance.Fail {
+			t.Errorf("conformance fails the page's call on %s: %+v", v.Rule, v.Findings)
+		}
 	}
 }
