@@ -158,7 +158,7 @@ func closeWindow(x *scenarios.Expectation, v *view, end time.Duration, w *window
 func judgeWindow(x *scenarios.Expectation, v *view, w window) (Finding, bool) {
 	var match *event
 	for _, e := range v.evs[w.open+1 : w.close] {
-		if e.dir == cassette.Client && e.typ == x.Client && matches(x.Match, e) {
+		if v.clientSent(e, x.Client) && matches(x.Match, e) {
 			match = e
 			break
 		}
@@ -184,7 +184,7 @@ func judgeWindow(x *scenarios.Expectation, v *view, w window) (Finding, bool) {
 		}
 		var near *event
 		for _, e := range v.evs[w.open+1:] {
-			if e.dir == cassette.Client && e.typ == x.Client {
+			if v.clientSent(e, x.Client) {
 				near = e // the nearest event of the type, for the report
 				break
 			}
@@ -192,6 +192,17 @@ func judgeWindow(x *scenarios.Expectation, v *view, w window) (Finding, bool) {
 		return Finding{At: at, Problem: problem, Want: describeExpectation(x) + matchText(x.Match), Frames: quotes(w.opener, near)}, true
 	}
 	return Finding{}, false
+}
+
+// clientSent reports whether e is the client's event of type typ. On a
+// WebRTC call the microphone's RTP packets (the client's audio frames) are
+// its input_audio_buffer.append: the audio reaches the input buffer without
+// the event.
+func (v *view) clientSent(e *event, typ string) bool {
+	if e.dir == cassette.Client {
+		return e.typ == typ
+	}
+	return v.webrtc() && typ == realtime.ClientInputAppend && e.f.Kind == cassette.KindAudio && e.f.Dir == cassette.Client
 }
 
 // matches reports whether the event has every member the matchers want.

@@ -129,6 +129,12 @@ func (r *liveRun) Frame(s *mockserver.SessionInfo, o *mockserver.Observed) {
 		c.sessionID = s.ID
 	}
 	f := &o.Frame
+	if f.Kind == cassette.KindAudio {
+		// A WebRTC call's RTP packets: a browser's open microphone streams
+		// without end, so they are no sign of life for the quiet rule (the
+		// service's audio keeps the call up through its playout buffer).
+		return
+	}
 	c.lastFrame = now
 	switch {
 	case f.Kind == cassette.KindClose || f.Kind == cassette.KindError:
