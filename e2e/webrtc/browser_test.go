@@ -21,6 +21,7 @@ import (
 	"github.com/rtmock/rtmock/audio"
 	"github.com/rtmock/rtmock/cassette"
 	"github.com/rtmock/rtmock/conformance"
+	pagerun "github.com/rtmock/rtmock/conformance/browser"
 	"github.com/rtmock/rtmock/mockserver"
 	"github.com/rtmock/rtmock/mockserver/rtc"
 	"github.com/rtmock/rtmock/mockserver/rtc/rtctest"
@@ -643,5 +644,65 @@ func judge(t *testing.T, tr *mockserver.Transcript) {
 		if v.Status == conformance.Fail {
 			t.Errorf("conformance fails the page's call on %s: %+v", v.Rule, v.Findings)
 		}
+	}
+}
+
+// TestBrowserPageIsJudged runs a voice agent page (agent.html, on
+// @openai/agents-realtime's WebRTC transport) through rtmock conformance
+// as a browser client: Chromium opens it with the run's endpoint, its
+// microphone speaks the scenario's user turn, and its call is judged by
+// every rule. The page does nothing wrong, so every run passes without a
+// warning, the spoken turn and the barge-in judged, not n/a; the same page
+// sending an event the API does not have fails RT-EVENT-TYPES.
+func TestBrowserPageIsJudged(t *testing.T) {
+	exe := chromium(t)
+	pages := pageServer(t, agentsBundle(t), "")
+	tests := []struct {
+		name, page string
+		want       map[string]map[string]conformance.Status // scenario → rule → status
+		failed     bool
+	}{
+		{"a page that does its part", "agent.html", map[string]map[string]conformance.Status{
+			"audio-turn": {conformance.RuleConfigFirst: conformance.Pass, conformance.RuleCloseNormal: conformance.Pass, "EXPECT-1": conformance.Pass},
+			"barge-in":   {conformance.RuleBargeInTruncate: conformance.Pass, conformance.RuleCloseNormal: conformance.Pass},
+		}, false},
+		{"a page that sends a ping", "agent.html?misbehave=ping", map[string]map[string]conformance.Status{
+			"audio-turn": {conformance.RuleEventTypes: conformance.Fail},
+		}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fn, err := pagerun.Client(&pagerun.Options{Page: pages.URL + "/" + tt.page, Chromium: exe})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for sc := range tt.want {
+				names = append(names, sc)
+			}
+			rep, err := conformance.Run(context.Background(), &conformance.Options{
+				Func: fn, Name: tt.page + " in Chromium", Scenarios: names, Dialects: []realtime.Dialect{realtime.GA},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			rep.WriteText(&b)
+			t.Log(b.String())
+			for _, run := range rep.Runs {
+				if run.Failed() != tt.failed {
+					t.Errorf("%s: failed = %v, want %v", run.Name(), run.Failed(), tt.failed)
+				}
+				for _, v := range run.Verdicts {
+					want, ok := tt.want[run.Scenario][v.Rule]
+					switch {
+					case ok && v.Status != want:
+						t.Errorf("%s: %s is %s (%s), want %s", run.Name(), v.Rule, v.Status, v.Why, want)
+					case !ok && v.Status == conformance.Fail:
+						t.Errorf("%s: %s %s fails: %+v", run.Name(), v.Severity, v.Rule, v.Findings)
+					}
+				}
+			}
+		})
 	}
 }

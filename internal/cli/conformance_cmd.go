@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rtmock/rtmock/conformance"
+	"github.com/rtmock/rtmock/conformance/browser"
 	"github.com/rtmock/rtmock/internal/servercheck"
 	"github.com/rtmock/rtmock/realtime"
 	"github.com/rtmock/rtmock/scenarios"
@@ -24,6 +25,8 @@ import (
 // conformanceOptions are the flags of "rtmock conformance".
 type conformanceOptions struct {
 	client    string
+	browser   string
+	chromium  string
 	scenarios []string
 	dialect   string
 	junit     string
@@ -54,7 +57,7 @@ func newConformanceCmd() *cobra.Command { return conformanceNewCmd(nil, nil) }
 func conformanceNewCmd(runF func(*cobra.Command, *conformanceOptions) error, checkF func(*cobra.Command, *conformanceCheckOptions) error) *cobra.Command {
 	o := &conformanceOptions{}
 	cmd := &cobra.Command{
-		Use:   "conformance --client CMD [--scenario NAME]... [flags]",
+		Use:   "conformance (--client CMD | --browser PAGE) [--scenario NAME]... [flags]",
 		Short: "Check a realtime client against the protocol's pitfalls, scenario by scenario",
 		Long: `Run a client through scenarios against an in-process mock and judge every
 session against the conformance rules (rtmock conformance rules lists them).
@@ -64,6 +67,14 @@ environment the SDKs read (AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY,
 AZURE_OPENAI_DEPLOYMENT, OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_API_VERSION)
 plus RTMOCK_SCENARIO and either RTMOCK_INPUT_WAV and RTMOCK_INPUT_FORMAT (user
 speech to stream in real time) or RTMOCK_INPUT_TEXT (what the user types).
+
+A web page is a client too (--browser): headless Chromium opens it once per
+scenario with the run's endpoint and key in its query (rtmock_endpoint,
+rtmock_key, rtmock_deployment, rtmock_api_version, rtmock_dialect,
+rtmock_scenario, rtmock_input_text), its fake microphone playing the
+scenario's user speech; its WebRTC calls and WebSockets are the run's
+sessions. A page given as an HTML file is served from its folder. Two
+browsers run at once unless --parallel says otherwise.
 
 Each run is judged in the dialect the client connects with (--dialect auto);
 --dialect preview, ga or both force one and tell the client in
@@ -80,6 +91,7 @@ setup errors.`,
 		Example: `  rtmock conformance --client 'node agent.mjs'
   rtmock conformance --client 'python agent.py' --scenario barge-in --dialect ga --junit report.xml
   rtmock conformance --client 'node agent.mjs' --html timelines/   # then open timelines/index.html
+  rtmock conformance --browser web/agent.html --scenario audio-turn --scenario barge-in   # a browser voice agent
   rtmock conformance --server 'ws://127.0.0.1:8081/openai/v1/realtime?model=gpt-realtime'   # judge a gateway`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -93,7 +105,9 @@ setup errors.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.client, "client", "", "the client command, run with sh -c (required)")
+	f.StringVar(&o.client, "client", "", "the client command, run with sh -c (this or --browser is required)")
+	f.StringVar(&o.browser, "browser", "", "the client as a web `PAGE` (an http(s) URL or an HTML file) that headless Chromium opens for each run")
+	f.StringVar(&o.chromium, "chromium", "", "with --browser: the Chromium executable (default: $RTMOCK_CHROMIUM, then chromium, chromium-browser or google-chrome on PATH)")
 	f.StringArrayVar(&o.scenarios, "scenario", nil, "a built-in scenario or a scenario file; repeat for more (default: every built-in)")
 	f.StringVar(&o.dialect, "dialect", "auto", "auto (the endpoint the client chooses), preview, ga or both")
 	f.StringVar(&o.junit, "junit", "", "also write the report as JUnit XML to `FILE`")
@@ -178,8 +192,9 @@ func conformanceDialects(s string) ([]realtime.Dialect, error) {
 
 // conformanceOpts maps the flags onto conformance.Options.
 func conformanceOpts(o *conformanceOptions) (*conformance.Options, error) {
-	if strings.TrimSpace(o.client) == "" {
-		return nil, usagef("--client is required: the command that runs your client, e.g. --client 'node agent.mjs'")
+	c, err := conformanceClient(o)
+	if err != nil {
+		return nil, err
 	}
 	ds, err := conformanceDialects(o.dialect)
 	if err != nil {
@@ -193,10 +208,38 @@ func conformanceOpts(o *conformanceOptions) (*conformance.Options, error) {
 			return nil, usageError{fmt.Errorf("--scenario: %w", err)}
 		}
 	}
-	return &conformance.Options{
-		Command: o.client, Scenarios: o.scenarios, Dialects: ds, OutDir: o.out, Timeout: o.timeout,
-		Limits: conformance.Limits{Tolerance: o.tolerance}, Parallel: o.parallel,
-	}, nil
+	c.Scenarios, c.Dialects, c.OutDir, c.Timeout = o.scenarios, ds, o.out, o.timeout
+	c.Limits = conformance.Limits{Tolerance: o.tolerance}
+	if o.parallel > 0 {
+		c.Parallel = o.parallel
+	}
+	return c, nil
+}
+
+// browserParallel is how many runs of a browser client go at once: each is
+// a Chromium playing audio in real time.
+const browserParallel = 2
+
+// conformanceClient maps --client or --browser onto the client of the
+// options.
+func conformanceClient(o *conformanceOptions) (*conformance.Options, error) {
+	cmdSet, pageSet := strings.TrimSpace(o.client) != "", strings.TrimSpace(o.browser) != ""
+	switch {
+	case cmdSet && pageSet:
+		return nil, usagef("--client and --browser name two clients: give one")
+	case cmdSet:
+		if o.chromium != "" {
+			return nil, usagef("--chromium goes with --browser")
+		}
+		return &conformance.Options{Command: o.client}, nil
+	case !pageSet:
+		return nil, usagef("--client or --browser is required: the command that runs your client, e.g. --client 'node agent.mjs', or its web page, e.g. --browser web/agent.html")
+	}
+	fn, err := browser.Client(&browser.Options{Page: o.browser, Chromium: o.chromium})
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--browser: %w", err)}
+	}
+	return &conformance.Options{Func: fn, Name: o.browser, Parallel: browserParallel}, nil
 }
 
 func conformanceRun(cmd *cobra.Command, o *conformanceOptions) error {
@@ -249,7 +292,7 @@ func conformanceRun(cmd *cobra.Command, o *conformanceOptions) error {
 		opened = opened || len(run.Sessions) > 0
 	}
 	if !opened && len(rep.Runs) > 0 {
-		return fmt.Errorf("the client opened no session in any run; is --client right? (%s)", rep.Runs[0].Problems[0])
+		return fmt.Errorf("the client opened no session in any run; is %s right? (%s)", clientFlag(o), rep.Runs[0].Problems[0])
 	}
 	if rep.Failed() {
 		return errFailed
@@ -374,4 +417,12 @@ func writeFileWith(path string, write func(io.Writer) error) error {
 		return err
 	}
 	return os.WriteFile(path, b.Bytes(), 0o644)
+}
+
+// clientFlag names the flag that gave the client.
+func clientFlag(o *conformanceOptions) string {
+	if o.browser != "" {
+		return "--browser"
+	}
+	return "--client"
 }

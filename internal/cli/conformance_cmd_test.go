@@ -2,8 +2,10 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -37,6 +39,20 @@ func TestConformanceFlagsMapOntoOptions(t *testing.T) {
 			want: conformance.Options{Command: "./agent", Scenarios: []string{"hello", "barge-in"}, Dialects: []realtime.Dialect{realtime.GA},
 				OutDir: "reports", Timeout: 10 * time.Second, Limits: conformance.Limits{Tolerance: 300 * time.Millisecond}, Parallel: 4},
 		},
+		{
+			name: "a browser page runs two at a time",
+			args: []string{"--browser", "testdata/browser/call.html", "--chromium", "sh", "--scenario", "audio-turn"},
+			want: conformance.Options{Func: func(context.Context, conformance.Env) error { return nil }, Name: "testdata/browser/call.html",
+				Scenarios: []string{"audio-turn"}, Dialects: []realtime.Dialect{conformance.DialectAuto},
+				Timeout: 30 * time.Second, Limits: conformance.Limits{Tolerance: 150 * time.Millisecond}, Parallel: 2},
+		},
+		{
+			name: "--parallel overrides the browsers' two",
+			args: []string{"--browser", "http://127.0.0.1:3000/agent.html", "--chromium", "sh", "--parallel", "1"},
+			want: conformance.Options{Func: func(context.Context, conformance.Env) error { return nil }, Name: "http://127.0.0.1:3000/agent.html",
+				Dialects: []realtime.Dialect{conformance.DialectAuto}, Timeout: 30 * time.Second,
+				Limits: conformance.Limits{Tolerance: 150 * time.Millisecond}, Parallel: 1},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -53,7 +69,7 @@ func TestConformanceFlagsMapOntoOptions(t *testing.T) {
 			if err := cmd.Execute(); err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, *got, cmp.Comparer(func(a, b conformance.Func) bool { return a == nil && b == nil })); diff != "" {
+			if diff := cmp.Diff(tt.want, *got, cmp.Comparer(func(a, b conformance.Func) bool { return (a == nil) == (b == nil) })); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
@@ -68,6 +84,10 @@ func TestConformanceUsageErrorsExitTwo(t *testing.T) {
 		{"conformance", "--client", "x", "--scenario", "no-such-scenario"},
 		{"conformance", "--client", "x", "--timeout", "0s"},
 		{"conformance", "--client", "x", "extra-argument"},
+		{"conformance", "--client", "x", "--browser", "testdata/browser/call.html"},
+		{"conformance", "--client", "x", "--chromium", "sh"},
+		{"conformance", "--browser", "no-such-page.html", "--chromium", "sh"},
+		{"conformance", "--browser", "testdata/browser/call.html", "--chromium", "no-such-chromium"},
 		{"conformance", "check"},
 		{"conformance", "check", "no-such-file.jsonl"},
 		{"conformance", "check", "--scenario", "nope", "x.jsonl"},
@@ -159,5 +179,28 @@ func TestConformanceCheckJudgesARecording(t *testing.T) {
 				t.Errorf("no JUnit report: %v", err)
 			}
 		})
+	}
+}
+
+// TestConformanceBrowserPage runs a plain WebRTC page, given as a file, in
+// Chromium through rtmock conformance --browser: the page's folder is
+// served, its microphone speaks the scenario's user turn, and the run
+// passes.
+func TestConformanceBrowserPage(t *testing.T) {
+	exe, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skip("chromium is not installed (scripts/install-chromium installs it); the e2e/webrtc tests install it and run pages too")
+	}
+	var stdout, stderr bytes.Buffer
+	code := run(NewRootCmd(), []string{"conformance", "--browser", "testdata/browser/call.html", "--chromium", exe,
+		"--scenario", "audio-turn", "--dialect", "ga", "--out", t.TempDir(), "--verbose"}, &stdout, &stderr)
+	t.Log(stdout.String())
+	if code != ExitOK {
+		t.Fatalf("exit %d; stderr: %s", code, stderr.String())
+	}
+	for _, want := range []string{"PASS audio-turn [ga]", "pass  EXPECT-1", "pass  RT-CLOSE-NORMAL"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("the report lacks %q", want)
+		}
 	}
 }
