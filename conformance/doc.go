@@ -47,6 +47,15 @@
 // rtmock conformance --tolerance) past the played audio, never past the
 // audio received. speech_started while an item plays is a barge-in.
 //
+// On a WebRTC call the assistant's audio is RTP (the transcript's audio
+// frames) and the service plays it from its own playout buffer, reported
+// by output_audio_buffer.started, .stopped and .cleared: an item's audio is
+// the packets sent while its response's buffer played, the audio sent is
+// the audio played, and a barge-in is speech while the buffer plays. The
+// service clearing its buffer on the barge-in (interrupt_response on), or
+// the client's output_audio_buffer.clear, stops the audio as a truncate
+// does on a WebSocket. The [browser] package runs a web page as a client.
+//
 // # Running clients
 //
 // [Run] drives a client through scenarios (default: every built-in), each
