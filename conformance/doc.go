@@ -54,7 +54,8 @@
 // the audio played, and a barge-in is speech while the buffer plays. The
 // service clearing its buffer on the barge-in (interrupt_response on), or
 // the client's output_audio_buffer.clear, stops the audio as a truncate
-// does on a WebSocket. The [browser] package runs a web page as a client.
+// does on a WebSocket. Package conformance/browser runs a web page as a
+// client.
 //
 // # Running clients
 //
