@@ -104,6 +104,9 @@ type Header struct {
 	Provider string           `json:"provider,omitempty"` // "azure" or "openai"
 	Endpoint Endpoint         `json:"endpoint"`
 	Recorder string           `json:"recorder,omitempty"` // name and version of what wrote the file
+	// Transport is "webrtc" for a WebRTC call (its data-channel events,
+	// and its audio as KindAudio frames); "" for a WebSocket session.
+	Transport string `json:"transport,omitempty"`
 }
 
 // Endpoint is what the client asked for in its handshake, without

@@ -16,7 +16,10 @@
 // subprotocols it offered and the one the server chose. Credentials never
 // appear: the recorder leaves them out where they stand (headers, query
 // parameters, subprotocols). A [Redactor] replaces values a user names,
-// wherever they appear.
+// wherever they appear. "transport":"webrtc" marks the record of a WebRTC
+// call (rtmock's transcripts of one): its events are the data channel's, and
+// its audio travels as "audio" frames, not as audio events; a cassette
+// without it is a WebSocket session.
 //
 // Every further line is one frame:
 //

@@ -69,10 +69,14 @@ func fromCassette(c *cassette.Cassette) *Session {
 		Query:        h.Endpoint.Query,
 		Header:       h.Endpoint.Header,
 		Subprotocols: h.Endpoint.Subprotocols,
+		Transport:    h.Transport,
 		Frames:       make([]cassette.Frame, 0, c.Len()),
 	}
 	for _, f := range c.All() {
 		s.Frames = append(s.Frames, f)
+		if f.Kind == cassette.KindAudio {
+			s.Transport = "webrtc" // only a WebRTC call's record has audio frames
+		}
 		if s.Close.By != "" {
 			continue
 		}
@@ -97,11 +101,12 @@ func fromCassette(c *cassette.Cassette) *Session {
 // back, so a failing run's transcript can be judged again offline.
 func WriteSession(w io.Writer, s *Session) error {
 	h := cassette.Header{
-		ID:       s.ID,
-		Dialect:  s.Dialect,
-		Provider: s.Provider,
-		Endpoint: cassette.Endpoint{Path: s.Path, Query: s.Query, Header: s.Header, Subprotocols: s.Subprotocols},
-		Recorder: "rtmock conformance",
+		ID:        s.ID,
+		Dialect:   s.Dialect,
+		Provider:  s.Provider,
+		Endpoint:  cassette.Endpoint{Path: s.Path, Query: s.Query, Header: s.Header, Subprotocols: s.Subprotocols},
+		Recorder:  "rtmock conformance",
+		Transport: s.Transport,
 	}
 	if s.Run != nil {
 		h.Created = time.Now().UTC().Truncate(time.Second)

@@ -1,6 +1,7 @@
 package conformance_test
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"testing"
@@ -128,5 +129,35 @@ func TestPlaybackRulesReadTheRTPStream(t *testing.T) {
 				t.Errorf("%s says %q, want it to mention %q", tt.rule, text, tt.problem)
 			}
 		})
+	}
+}
+
+// TestWebRTCCassettesAreJudgedAsCalls: a call written as a cassette and
+// judged offline (rtmock conformance check) is judged as a call: the header
+// keeps the transport, and a cassette without it that holds audio frames
+// is one too. Judged as a WebSocket session, its output_audio_buffer.clear
+// would fail RT-EVENT-TYPES.
+func TestWebRTCCassettesAreJudgedAsCalls(t *testing.T) {
+	t.Parallel()
+	s := call(playing(), one(rs(600, speech)), packets(600, 650), one(rc(650, rtcClear), rs(651, rtcCleared)))
+	var buf bytes.Buffer
+	if err := conformance.WriteSession(&buf, s); err != nil {
+		t.Fatal(err)
+	}
+	withHeader := buf.String()
+	bare := withHeader[strings.IndexByte(withHeader, '\n')+1:] // a frame log without the header
+	for name, text := range map[string]string{"with its header": withHeader, "without a header": bare} {
+		back, err := conformance.ReadSession(strings.NewReader(text), "call.jsonl")
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if back.Transport != "webrtc" {
+			t.Errorf("%s: transport %q, want webrtc", name, back.Transport)
+		}
+		for _, v := range conformance.Check([]*conformance.Rule{conformance.RuleByID(conformance.RuleEventTypes), conformance.RuleByID(conformance.RuleBargeInReaction)}, back) {
+			if v.Status != conformance.Pass {
+				t.Errorf("%s: %s = %s (%s) %+v, want pass", name, v.Rule, v.Status, v.Why, v.Findings)
+			}
+		}
 	}
 }

@@ -14,7 +14,7 @@ type Transcript struct {
 	SessionID string // sess_…
 	Provider  Provider
 	Dialect   realtime.Dialect
-	Transport string
+	Transport string // "webrtc" for a WebRTC call, "" for a WebSocket
 	Path      string
 	Query     map[string]string
 	Started   time.Time
@@ -49,7 +49,7 @@ type Transcript struct {
 func (t *Transcript) WriteCassette(w io.Writer, opts *cassette.WriterOptions) error {
 	cw, err := cassette.NewWriter(w, cassette.Header{
 		Created: t.Started, ID: t.SessionID, Dialect: t.Dialect, Provider: string(t.Provider),
-		Endpoint: cassette.Endpoint{Path: t.Path, Query: t.Query}, Recorder: "rtmock transcript",
+		Endpoint: cassette.Endpoint{Path: t.Path, Query: t.Query}, Recorder: "rtmock transcript", Transport: t.Transport,
 	}, opts)
 	if err != nil {
 		return err

@@ -404,6 +404,9 @@ func TestWebRTCTranscriptHasTheAudio(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the transcript does not read back as a cassette: %v", err)
 	}
+	if tp := back.Header().Transport; tp != "webrtc" {
+		t.Errorf("the cassette's header says transport %q, want webrtc", tp)
+	}
 	audioBack := 0
 	for _, f := range back.All() {
 		if f.Kind == cassette.KindAudio {
