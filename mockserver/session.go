@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"errors"
 	"math/rand/v2"
 	"strconv"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"github.com/rtmock/rtmock/scenarios"
 
 	"github.com/rtmock/rtmock/cassette"
+	"github.com/rtmock/rtmock/mockserver/rtc"
 	"github.com/rtmock/rtmock/realtime"
 )
 
@@ -420,6 +422,10 @@ func (s *session) deliver(f *cassette.Frame) {
 	s.writing.Store(time.Now().UnixNano())
 	err := s.t.send(f)
 	s.writing.Store(0)
+	if errors.Is(err, rtc.ErrMessageTooLarge) {
+		s.tooLarge(f, err)
+		return
+	}
 	if err != nil {
 		s.lost()
 		return
@@ -427,6 +433,13 @@ func (s *session) deliver(f *cassette.Frame) {
 	if s.faults != nil {
 		s.faults.sent(f)
 	}
+}
+
+// tooLarge records an event a WebRTC call's data channel could not take
+// (rtc.ErrMessageTooLarge): it was not sent, and the session goes on.
+func (s *session) tooLarge(f *cassette.Frame, err error) {
+	s.note(cassette.Server, "not sent: "+f.Type+" is larger than the client's data channel takes")
+	s.cfg.Logger.Warn("event not sent", "session", s.info.ID, "type", f.Type, "err", err)
 }
 
 // lost handles a write that failed: the client went away (or the

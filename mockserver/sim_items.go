@@ -225,8 +225,29 @@ func (m *sim) onItemRetrieve(ev *realtime.ClientEvent) *realtime.Error {
 	if e != nil {
 		return e
 	}
-	m.emitKind(realtime.KindItemRetrieved, kv{"item", rawJSON(m.appendItemAs(nil, it, true))})
+	b := m.appendItemAs(nil, it, itemRetrieved)
+	if lim := m.eventLimit(); lim > 0 && len(b)+retrievedEnvelope > lim {
+		// A WebRTC call's data channel takes messages up to the size the
+		// client named; a longer one would abort it. The item goes without
+		// its audio bytes (its transcript and format kept).
+		b = m.appendItemAs(nil, it, itemRetrievedNoAudio)
+	}
+	m.emitKind(realtime.KindItemRetrieved, kv{"item", rawJSON(b)})
 	return nil
+}
+
+// retrievedEnvelope bounds what conversation.item.retrieved adds around its
+// item (type, event_id).
+const retrievedEnvelope = 256
+
+// eventLimit is the longest event the session's transport takes, in bytes:
+// a WebRTC call's data-channel message size; 0 for no limit (a WebSocket
+// takes up to its read limit, far above any event).
+func (m *sim) eventLimit() int {
+	if l, ok := m.sink.(interface{ MaxMessageSize() int }); ok {
+		return l.MaxMessageSize()
+	}
+	return 0
 }
 
 func (m *sim) onItemDelete(ev *realtime.ClientEvent) *realtime.Error {

@@ -11,14 +11,24 @@ import (
 // written as JSON directly: no reflection, no map sorting.
 
 func (m *sim) appendItem(b []byte, it *item) []byte {
-	return m.appendItemAs(b, it, false)
+	return m.appendItemAs(b, it, itemInEvent)
 }
 
-// appendItemAs appends an item; retrieved is conversation.item.retrieved's
-// form, the only one that carries the audio itself. It follows the one
+// itemForm is how an item is rendered.
+type itemForm int
+
+const (
+	itemInEvent          itemForm = iota // in item and response events
+	itemRetrieved                        // conversation.item.retrieved's, with the audio itself
+	itemRetrievedNoAudio                 // … with the audio left out, when it does not fit
+)
+
+// appendItemAs appends an item in form f. conversation.item.retrieved's
+// form is the only one that carries the audio itself. It follows the one
 // published frame [L6]: object and preview content types in GA too, the
 // audio's format by name.
-func (m *sim) appendItemAs(b []byte, it *item, retrieved bool) []byte {
+func (m *sim) appendItemAs(b []byte, it *item, f itemForm) []byte {
+	retrieved := f != itemInEvent
 	b = append(b, `{"id":`...)
 	b = realtime.AppendJSONString(b, it.ID)
 	if m.dialect == realtime.Preview || retrieved {
@@ -40,7 +50,7 @@ func (m *sim) appendItemAs(b []byte, it *item, retrieved bool) []byte {
 				b = append(b, ',')
 			}
 			if retrieved {
-				b = m.appendRetrievedPart(b, &it.Content[i])
+				b = m.appendRetrievedPart(b, &it.Content[i], f == itemRetrieved)
 			} else {
 				b = m.appendPart(b, &it.Content[i], false)
 			}
@@ -98,20 +108,23 @@ func (m *sim) appendPart(b []byte, p *contentPart, inResponse bool) []byte {
 }
 
 // appendRetrievedPart appends a part with its audio, when it has any.
-func (m *sim) appendRetrievedPart(b []byte, p *contentPart) []byte {
+func (m *sim) appendRetrievedPart(b []byte, p *contentPart, withAudio bool) []byte {
 	b = m.appendPart(b, p, true)
 	if p.Kind != partInputAudio && p.Kind != partAudio {
 		return b
 	}
 	b = b[:len(b)-1]
-	b = append(b, `,"audio":"`...)
-	switch {
-	case p.tone != nil:
-		b = p.tone.AppendBase64(b, 0, p.AudioBytes)
-	case p.pcm != nil:
-		b = base64.StdEncoding.AppendEncode(b, p.pcm[:min(p.AudioBytes, len(p.pcm))])
+	if withAudio {
+		b = append(b, `,"audio":"`...)
+		switch {
+		case p.tone != nil:
+			b = p.tone.AppendBase64(b, 0, p.AudioBytes)
+		case p.pcm != nil:
+			b = base64.StdEncoding.AppendEncode(b, p.pcm[:min(p.AudioBytes, len(p.pcm))])
+		}
+		b = append(b, '"')
 	}
-	b = append(b, `","format":`...)
+	b = append(b, `,"format":`...)
 	b = realtime.AppendJSONString(b, p.format.String())
 	return append(b, '}')
 }

@@ -2,13 +2,16 @@ package mockserver_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -41,7 +44,7 @@ type rtcClient struct {
 	packets int
 }
 
-func newRTCClient(t *testing.T, url string) *rtcClient {
+func newRTCClient(t *testing.T, url string, tweaks ...func(*webrtc.SettingEngine)) *rtcClient {
 	t.Helper()
 	m := &webrtc.MediaEngine{}
 	if err := m.RegisterDefaultCodecs(); err != nil {
@@ -52,6 +55,9 @@ func newRTCClient(t *testing.T, url string) *rtcClient {
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	for _, tweak := range tweaks {
+		tweak(&se)
+	}
 	api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithSettingEngine(se))
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
@@ -453,5 +459,52 @@ func TestWebRTCBargeInAfterResponseDone(t *testing.T) {
 	c.until("conversation.item.truncated", &n)
 	if ms, _ := c.last("conversation.item.truncated")["audio_end_ms"].(float64); ms <= 0 || ms >= 8000 || int(ms)%20 != 0 {
 		t.Errorf("truncated at %v ms, want the audio that went out: whole 20 ms packets short of 8 s", ms)
+	}
+}
+
+// TestWebRTCEventsFitTheDataChannel: the client's data channel takes
+// messages up to the size its offer names (a=max-message-size); a longer
+// one makes libwebrtc abort the channel. A retrieved item whose audio does
+// not fit comes without its audio bytes; any other event too long is not
+// sent and noted in the transcript; either way the call goes on.
+func TestWebRTCEventsFitTheDataChannel(t *testing.T) {
+	t.Parallel()
+	ended := make(chan *mockserver.Transcript, 1)
+	srv := startServer(t, &mockserver.Options{KeepTranscripts: true, OnSessionEnd: func(tr *mockserver.Transcript) { ended <- tr }})
+	c := newRTCClient(t, srv.URL()+"/v1/realtime/calls", func(se *webrtc.SettingEngine) { se.SetSCTPMaxMessageSize(16384) })
+	n := 0
+	c.until("session.created", &n)
+
+	// A user item with 1 s of audio: 64 KB of base64, four times the limit.
+	tone, err := audio.NewTone(audio.PCM16, 440, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.send(fmt.Sprintf(`{"type":"conversation.item.create","item":{"type":"message","role":"user","content":[{"type":"input_audio","audio":%q}]}}`,
+		base64.StdEncoding.EncodeToString(tone.AppendBytes(nil, 0, 48*1000))))
+	c.until("conversation.item.added", &n)
+	id := c.last("conversation.item.added")["item"].(map[string]any)["id"].(string)
+	c.send(`{"type":"conversation.item.retrieve","item_id":"` + id + `"}`)
+	c.until("conversation.item.retrieved", &n)
+	part := c.last("conversation.item.retrieved")["item"].(map[string]any)["content"].([]any)[0].(map[string]any)
+	if _, has := part["audio"]; has || part["format"] == nil {
+		t.Errorf("retrieved part %v, want its format without the audio bytes", part)
+	}
+
+	// A session.updated of 20 KB of instructions does not fit either.
+	c.send(`{"type":"session.update","session":{"type":"realtime","instructions":"` + strings.Repeat("x", 20000) + `"}}`)
+	c.send(`{"type":"response.create"}`)
+	seen := c.until("response.done", &n)
+	if contains(seen, "session.updated") {
+		t.Errorf("a session.updated longer than the data channel takes was sent: %v", seen)
+	}
+	c.pc.Close()
+	tr := <-ended
+	noted := false
+	for _, f := range tr.Frames {
+		noted = noted || f.Kind == cassette.KindFault && strings.Contains(f.Reason, "session.updated is larger than the client's data channel takes")
+	}
+	if !noted || tr.CloseCode != 1000 {
+		t.Errorf("noted %v, closed %d; want the unsent event noted and the call ended by the client's hang-up", noted, tr.CloseCode)
 	}
 }

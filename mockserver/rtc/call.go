@@ -108,6 +108,10 @@ func (c *call) onDataChannel(d *webrtc.DataChannel) {
 		c.mu.Lock()
 		c.dcOpen = true
 		for _, ev := range c.pending {
+			if err := c.fits(ev); err != nil {
+				c.log.Warn("queued event not sent", "err", err)
+				continue
+			}
 			if err := d.SendText(string(ev)); err != nil {
 				c.log.Debug("queued event not sent", "err", err)
 			}
@@ -172,6 +176,9 @@ func (c *call) SendEvent(data []byte) error {
 	if !c.dcOpen {
 		c.pending = append(c.pending, bytes.Clone(data))
 		return nil
+	}
+	if err := c.fits(data); err != nil {
+		return err
 	}
 	if err := c.dc.SendText(string(data)); err != nil {
 		return fmt.Errorf("rtc: send event on call %s: %w", c.info.ID, err)
@@ -315,4 +322,25 @@ func (c *call) pushPacket(frame []byte, ts uint32, seq uint16, at time.Time) {
 	}
 	pcm := append([]byte(nil), frame...)
 	c.in.push(func(Session) { c.packets.ServerPacket(pcm, ts, seq, at) })
+}
+
+// MaxMessageSize is the largest event the client's data channel takes, in
+// bytes: what its SDP offer says (a=max-message-size; Chromium offers
+// 262144), 65535 when it says nothing (RFC 8841), 0 before the channel's
+// transport is up.
+func (c *call) MaxMessageSize() int {
+	sctp := c.pc.SCTP()
+	if sctp == nil {
+		return 0
+	}
+	return int(sctp.GetCapabilities().MaxMessageSize)
+}
+
+// fits refuses an event the client's data channel cannot take as one
+// message: libwebrtc aborts a channel that receives one.
+func (c *call) fits(data []byte) error {
+	if lim := c.MaxMessageSize(); lim > 0 && len(data) > lim {
+		return fmt.Errorf("%w: %d bytes, the client takes %d", ErrMessageTooLarge, len(data), lim)
+	}
+	return nil
 }

@@ -152,5 +152,10 @@ var (
 	// ErrDataChannelClosed.
 	ErrClientHungUp   = errors.New("rtc: the client closed the call")
 	ErrConnectTimeout = errors.New("rtc: client did not connect in time")
-	ErrServerClosed   = errors.New("rtc: handler closed")
+	// ErrMessageTooLarge: SendEvent refused an event longer than the
+	// largest message the client's data channel takes (its SDP's
+	// a=max-message-size, 65535 bytes when it names none; RFC 8841). Sent,
+	// it would make the browser abort the channel; the call goes on.
+	ErrMessageTooLarge = errors.New("rtc: event larger than the data channel's message size")
+	ErrServerClosed    = errors.New("rtc: handler closed")
 )
