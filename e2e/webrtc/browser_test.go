@@ -1,6 +1,7 @@
 package webrtc
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -578,6 +579,105 @@ func TestBrowserOnTheCore(t *testing.T) {
 	}
 }
 
+// voiceBargeInScenario answers each spoken turn with 6 s of tone, and lets
+// speech interrupt it (interrupt_response is on by default).
+const voiceBargeInScenario = `name: webrtc-voice-barge-in
+description: Every spoken turn gets a six-second reply that speech may interrupt.
+session:
+  turn_detection: {type: server_vad, silence_duration_ms: 500}
+turns:
+  - when: user_speech
+    repeat: true
+    reply:
+      transcript: "Let me tell you a long story about the sea and the lighthouse."
+      audio: {tone: 440Hz, duration: 6s, chunk: 100ms}
+`
+
+// TestBrowserVoiceBargeIn: the user talks over the reply. Chromium's
+// microphone says the speech fixture twice; the first utterance gets a 6 s
+// reply, and the second starts about 1.5 s into it. The server's VAD hears
+// it on the call's RTP, clears the track (output_audio_buffer.cleared) and
+// truncates the reply at the audio that went out, which is exactly the
+// packets of the reply the call sent; conformance judges the call's
+// barge-in (RT-BARGEIN-TRUNCATE) and passes it, as the service stopped the
+// audio itself.
+func TestBrowserVoiceBargeIn(t *testing.T) {
+	exe := chromium(t)
+	sc, err := scenarios.Parse("webrtc-voice-barge-in.yaml", []byte(voiceBargeInScenario))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended := make(chan *mockserver.Transcript, 1)
+	srv, err := mockserver.New(&mockserver.Options{APIKey: apiKey, Scenario: sc, DisableTLS: true, Seed: 1, KeepTranscripts: true,
+		OnSessionEnd: func(tr *mockserver.Transcript) { ended <- tr }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	pages := pageServer(t, agentsBundle(t), srv.URL())
+	_, once := microphoneWAV(t)
+	twice := append(slices.Clone(once), once[leadMs*24:]...) // the fixture again, right after
+	wav := filepath.Join(t.TempDir(), "twice.wav")
+	if err := os.WriteFile(wav, wavBytes(t, twice), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browser(t, exe, wav)
+	r := runPage(t, ctx, fmt.Sprintf("%s/bargein.html?mode=voice&mock=%s", pages.URL, srv.URL()))
+	checkEvents(t, r.Events, []string{"input_audio_buffer.speech_started", "output_audio_buffer.started",
+		"output_audio_buffer.cleared", "conversation.item.truncated"}, nil)
+	var tr *mockserver.Transcript
+	select {
+	case tr = <-ended:
+	case <-time.After(pageTimeout):
+		t.Fatal("the call's session did not end when the page hung up")
+	}
+	sent := replyPackets(tr)
+	t.Logf("voice barge-in: truncated at %d ms; the call sent %d packets of the reply (%d ms) before clearing; the browser received %d",
+		r.BargeIn.TruncatedMs, sent, 20*sent, r.BargeIn.PacketsAfter)
+	if r.BargeIn.TruncatedMs != 20*sent || sent == 0 {
+		t.Errorf("truncated at %d ms, want the %d ms the call sent", r.BargeIn.TruncatedMs, 20*sent)
+	}
+	if r.BargeIn.TruncatedMs >= 6000 {
+		t.Errorf("truncated at %d ms: the second utterance did not interrupt the 6 s reply", r.BargeIn.TruncatedMs)
+	}
+	judge(t, tr)
+	for _, v := range conformance.Check([]*conformance.Rule{conformance.RuleByID(conformance.RuleBargeInTruncate)}, conformance.FromTranscript(tr)) {
+		if v.Status != conformance.Pass {
+			t.Errorf("%s is %s (%s), want the barge-in judged and passed", v.Rule, v.Status, v.Why)
+		}
+	}
+}
+
+// wavBytes is s as a 24 kHz PCM16 WAV file.
+func wavBytes(t *testing.T, s []int16) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := audio.WriteWAV(&b, audio.PCM16, pcmBytes(s)); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// replyPackets counts the first reply's packets in a call's transcript: the
+// first burst of the server's audio frames, RTP timestamps 960 apart (a
+// later burst's timestamps count the pause before it). The audio frames
+// reach the transcript through the call's inbox, so their order against
+// the events is not the order they were sent in: count by RTP.
+func replyPackets(tr *mockserver.Transcript) int {
+	sent := 0
+	var last uint32
+	for _, f := range tr.Frames {
+		if f.Kind != cassette.KindAudio || f.Dir != cassette.Server {
+			continue
+		}
+		if sent > 0 && f.RTP.Timestamp-last != 960 {
+			break
+		}
+		sent, last = sent+1, f.RTP.Timestamp
+	}
+	return sent
+}
+
 // TestBrowserBargeIn cuts a reply off from Chromium with
 // @openai/agents-realtime's session.interrupt() (response.cancel and
 // output_audio_buffer.clear) 400 ms into its playback: the server clears
@@ -601,22 +701,7 @@ func TestBrowserBargeIn(t *testing.T) {
 	case <-time.After(pageTimeout):
 		t.Fatal("the call's session did not end when the page hung up")
 	}
-	// The reply's packets are the first burst of the call's audio: RTP
-	// timestamps 960 apart until the clear stopped it (a later burst's
-	// timestamps count the pause before it). The audio frames reach the
-	// transcript through the call's inbox, so their order against the
-	// cleared event is not the order they were sent in: count by RTP.
-	sent := 0
-	var last uint32
-	for _, f := range tr.Frames {
-		if f.Kind != cassette.KindAudio || f.Dir != cassette.Server {
-			continue
-		}
-		if sent > 0 && f.RTP.Timestamp-last != 960 {
-			break
-		}
-		sent, last = sent+1, f.RTP.Timestamp
-	}
+	sent := replyPackets(tr)
 	judge(t, tr)
 	b := r.BargeIn
 	t.Logf("barge-in: truncated at %d ms; the call sent %d packets of the reply (%d ms) before clearing; the browser had %d packets when it interrupted and %d after",
