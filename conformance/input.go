@@ -15,6 +15,11 @@ import (
 //go:embed input/speech-24k.wav
 var speechWAV []byte
 
+// SpeechWAV returns the user's spoken line the runner streams as a
+// scenario's speech input (RTMOCK_INPUT_WAV): a 24 kHz mono PCM16 WAV file
+// of about 4 s, the words beginning after about 0.9 s of silence.
+func SpeechWAV() []byte { return bytes.Clone(speechWAV) }
+
 // writeInput writes the speech input into dir and describes it; f is the
 // format the client is told to send it in.
 func writeInput(dir string, f audio.Format) (*Input, error) {

@@ -21,12 +21,17 @@
 //
 // The microphone (getUserMedia) plays the scenario's user speech once
 // (Chromium's fake capture device, fed the run's RTMOCK_INPUT_WAV), then
-// silence; a scenario whose user types gets silence throughout.
+// silence. When the scenario's user types, the microphone says the same
+// line (conformance.SpeechWAV), so that a page that only listens takes
+// part; a page that types has the text in rtmock_input_text.
 //
 // # The end of a run
 //
 // The page may end its run itself by setting window.rtmockDone = true, as
-// a command exits. Otherwise the runner hangs up as for any client: it
+// a command exits. A page whose calls (peer connections and WebSockets)
+// are all over, closed by either side, and that opens no new one within
+// 1.5 s has ended its part too: a page does not exit, it stops calling.
+// Otherwise the runner hangs up as for any client: it
 // calls the page's window.rtmockHangUp() when it has one (and awaits the
 // promise it returns, up to 5 s), or else closes every RTCPeerConnection
 // and WebSocket the page opened, as a user hanging up does (the page's
@@ -53,7 +58,6 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
-	"github.com/rtmock/rtmock/audio"
 	"github.com/rtmock/rtmock/conformance"
 )
 
@@ -76,9 +80,12 @@ var ErrNoChromium = errors.New("no Chromium found: install chromium (apt-get ins
 
 // unloadWait bounds the page's hang-up and its unload; closeWait is the
 // moment left for the closes to go out on the wire before the unload.
+// reconnectWait is how long a page whose calls are all over has to make a
+// new one before its run counts it as ended (the runner's grace is 2 s).
 const (
-	unloadWait = 5 * time.Second
-	closeWait  = 300 * time.Millisecond
+	unloadWait    = 5 * time.Second
+	closeWait     = 300 * time.Millisecond
+	reconnectWait = 1500 * time.Millisecond
 )
 
 // Client returns the conformance client that opens the page. It checks the
@@ -182,6 +189,8 @@ const tracker = `(() => {
   const PC = window.RTCPeerConnection, WS = window.WebSocket;
   if (PC) window.RTCPeerConnection = class extends PC { constructor(...a) { super(...a); calls.push(this); } };
   if (WS) window.WebSocket = class extends WS { constructor(...a) { super(...a); calls.push(this); } };
+  window.__rtmockCallsOver = () => calls.length > 0 && calls.every((c) => (WS && c instanceof WS)
+    ? c.readyState >= 2 : ["closed", "failed"].includes(c.connectionState));
   window.__rtmockCloseAll = () => {
     for (const c of calls) { try { (WS && c instanceof WS) ? c.close(1000) : c.close(); } catch (e) {} }
     return calls.length;
@@ -278,10 +287,13 @@ func unquote(s string) (string, error) {
 }
 
 // waitEnd returns when the runner hangs up (ctx), true, or when the page
-// sets window.rtmockDone or the browser goes away, false.
+// ended its part, false: it set window.rtmockDone, or every call it made is
+// over (the server ended it, or the page hung up) and it made no new one
+// within reconnectWait, or the browser went away.
 func waitEnd(ctx context.Context, tab context.Context) bool {
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
+	var overSince time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -290,10 +302,25 @@ func waitEnd(ctx context.Context, tab context.Context) bool {
 			return false
 		case <-tick.C:
 		}
-		if done, err := chromedp.Run(tab, chromedp.Evaluate[bool](`window.rtmockDone === true`)); err == nil && done {
+		st, err := chromedp.Run(tab, chromedp.Evaluate[pageState](`({done: window.rtmockDone === true, over: !!(window.__rtmockCallsOver && window.__rtmockCallsOver())})`))
+		switch {
+		case err != nil:
+		case st.Done:
+			return false
+		case !st.Over:
+			overSince = time.Time{}
+		case overSince.IsZero():
+			overSince = time.Now()
+		case time.Since(overSince) >= reconnectWait:
 			return false
 		}
 	}
+}
+
+// pageState is what waitEnd reads of the page.
+type pageState struct {
+	Done bool `json:"done"` // window.rtmockDone
+	Over bool `json:"over"` // every call the page made is over
 }
 
 // withRun adds the run's parameters to the page's query.
@@ -317,22 +344,15 @@ func withRun(page *url.URL, env conformance.Env) *url.URL {
 }
 
 // microphone returns the WAV the fake microphone plays: the run's user
-// speech, or a minute of silence when the user types.
+// speech, or, when the scenario's user types, the same spoken line (a page
+// that only listens still gets its turn; one that types has the text in
+// rtmock_input_text).
 func microphone(dir string, env conformance.Env) (string, error) {
 	if env.InputWAV != "" {
 		return env.InputWAV, nil
 	}
-	p := filepath.Join(dir, "silence.wav")
-	f, err := os.Create(p)
-	if err != nil {
-		return "", err
-	}
-	pcm := make([]byte, audio.PCM16.Bytes(time.Minute))
-	if err := audio.WriteWAV(f, audio.PCM16, pcm); err != nil {
-		f.Close()
-		return "", err
-	}
-	return p, f.Close()
+	p := filepath.Join(dir, "speech-24k.wav")
+	return p, os.WriteFile(p, conformance.SpeechWAV(), 0o644)
 }
 
 // serveFolder serves folder on a loopback port until stop.
