@@ -737,8 +737,10 @@ func judge(t *testing.T, tr *mockserver.Transcript) {
 // as a browser client: Chromium opens it with the run's endpoint, its
 // microphone speaks the scenario's user turn, and its call is judged by
 // every rule. The page does nothing wrong, so every run passes without a
-// warning, the spoken turn and the barge-in judged, not n/a; the same page
-// sending an event the API does not have fails RT-EVENT-TYPES.
+// warning, the spoken turn, the barge-in, the tool call (the SDK runs the
+// page's get_weather) and the end of an expired session judged, not n/a;
+// the same page sending an event the API does not have fails
+// RT-EVENT-TYPES.
 func TestBrowserPageIsJudged(t *testing.T) {
 	exe := chromium(t)
 	pages := pageServer(t, agentsBundle(t), "")
@@ -748,8 +750,10 @@ func TestBrowserPageIsJudged(t *testing.T) {
 		failed     bool
 	}{
 		{"a page that does its part", "agent.html", map[string]map[string]conformance.Status{
-			"audio-turn": {conformance.RuleConfigFirst: conformance.Pass, conformance.RuleCloseNormal: conformance.Pass, "EXPECT-1": conformance.Pass},
-			"barge-in":   {conformance.RuleBargeInTruncate: conformance.Pass, conformance.RuleCloseNormal: conformance.Pass},
+			"audio-turn":      {conformance.RuleConfigFirst: conformance.Pass, conformance.RuleCloseNormal: conformance.Pass, "EXPECT-1": conformance.Pass},
+			"barge-in":        {conformance.RuleBargeInTruncate: conformance.Pass, conformance.RuleCloseNormal: conformance.Pass},
+			"function-call":   {conformance.RuleFunctionCall: conformance.Pass, "EXPECT-1": conformance.Pass},
+			"session-expired": {conformance.RuleSessionEnd: conformance.Pass},
 		}, false},
 		{"a page that sends a ping", "agent.html?misbehave=ping", map[string]map[string]conformance.Status{
 			"audio-turn": {conformance.RuleEventTypes: conformance.Fail},
@@ -766,7 +770,7 @@ func TestBrowserPageIsJudged(t *testing.T) {
 				names = append(names, sc)
 			}
 			rep, err := conformance.Run(context.Background(), &conformance.Options{
-				Func: fn, Name: tt.page + " in Chromium", Scenarios: names, Dialects: []realtime.Dialect{realtime.GA},
+				Func: fn, Name: tt.page + " in Chromium", Scenarios: names, Dialects: []realtime.Dialect{realtime.GA}, Parallel: 2,
 			})
 			if err != nil {
 				t.Fatal(err)
