@@ -219,6 +219,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if herr == nil {
 		herr = h.sipControl(hs)
 	}
+	if herr == nil && h.callControl(w, r, hs) {
+		return
+	}
 	if herr != nil {
 		herr.writeHTTP(w)
 		h.cfg.Logger.Info("handshake refused", "path", truncateForLog(r.URL.Path), "status", herr.status, "reason", herr.msg)

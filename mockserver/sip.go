@@ -68,8 +68,8 @@ func (s *Server) SIPWebhookSecret() string { return s.handler.SIPWebhookSecret()
 // sipControl decides what a WebSocket with ?call_id= of a simulated SIP
 // call gets: the accepted session, or 404 call_id_not_found when the call
 // is not (or no longer) accepted, as the service answers a control socket
-// of a call it has not established. Other call ids (WebRTC calls, or
-// unknown ones) open a plain session, as before.
+// of a call it has not established. Other call ids are callControl's
+// (control.go): WebRTC calls, and ids of no call.
 func (h *Handler) sipControl(hs *handshakeInfo) *httpError {
 	id := hs.query["call_id"]
 	if id == "" || hs.fatal != nil {

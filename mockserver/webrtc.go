@@ -60,8 +60,12 @@ func (h *Handler) newRTCSession(ci *rtc.CallInfo) (rtc.Session, error) {
 	return rs, nil
 }
 
-// rtcTransport sends a session's frames on the call's data channel.
-type rtcTransport struct{ call rtc.Call }
+// rtcTransport sends a session's frames on the call's data channel, and
+// to the control sockets attached to the call (control.go).
+type rtcTransport struct {
+	call rtc.Call
+	side sideband
+}
 
 func (t *rtcTransport) kind() string { return "webrtc" }
 
@@ -69,6 +73,7 @@ func (t *rtcTransport) send(f *cassette.Frame) error {
 	if f.Kind != cassette.KindText {
 		return nil // a data channel carries JSON text only
 	}
+	t.side.send(f.Data)
 	// SendEvent may queue the frame until the channel opens: it keeps a
 	// copy, as the session reuses its buffer.
 	return t.call.SendEvent(slices.Clone(f.Data))
@@ -140,6 +145,9 @@ func (r *rtcSession) Closed(err error) {
 	r.s.gone(code, "")
 	go func() {
 		r.s.closing.Wait()
+		if t, ok := r.s.t.(*rtcTransport); ok {
+			t.side.end()
+		}
 		tr := r.s.finish()
 		r.h.untrack(r.s, tr)
 		r.h.wg.Done()
