@@ -34,6 +34,7 @@ type replayPlan struct {
 	expected []replayClient // the recording's client events, appends left out
 	format   audio.Format   // the recorded session's input audio format
 	http     *cassette.Frame
+	call     bool // a WebRTC call's record: its audio is packets, not deltas
 }
 
 type anchorKind int
@@ -78,7 +79,9 @@ func newReplayPlan(c *cassette.Cassette) *replayPlan {
 		}
 		cur, anchorT = next, t
 	}
+	p.call = c.Header().Transport == "webrtc"
 	for i, f := range c.All() {
+		p.call = p.call || f.Kind == cassette.KindAudio
 		switch {
 		case f.Kind == cassette.KindHTTP && f.Dir == cassette.Server && i == 0:
 			fr := f
@@ -132,6 +135,7 @@ type replayer struct {
 	nextExp   int
 	audioMs   int
 	audioRem  int // bytes appended beyond whole milliseconds
+	rtc       rtcReplay
 }
 
 func newReplayer(s *session) *replayer { return &replayer{session: s, plan: s.cfg.replay} }
@@ -148,8 +152,11 @@ func (r *replayer) start() {
 // latency is none: a recording's own gaps pace the replay.
 func (r *replayer) latency(*realtime.ClientEvent) time.Duration { return 0 }
 
-// audio counts microphone audio onto the timeline.
-func (r *replayer) audio(pcm []byte) { r.countAudio(len(pcm)) }
+// audio counts microphone audio (PCM16 24 kHz, from a WebRTC call) onto
+// the timeline, which counts bytes of the recorded input format.
+func (r *replayer) audio(pcm []byte) {
+	r.countAudio(len(pcm) / audio.PCM16.BytesPerMs() * r.plan.format.BytesPerMs())
+}
 
 // elisionMarker starts every elided audio string (see cassette.Elision).
 var elisionMarker = []byte(`"rtmock-elided:`)
@@ -188,22 +195,17 @@ func (r *replayer) replayGap(d time.Duration) time.Duration {
 func (r *replayer) replayFrame(f replayFrame) {
 	switch f.frame.Kind {
 	case cassette.KindText:
-		if !f.elided {
-			// Found once at load: most frames go out as recorded, unscanned.
-			r.write(f.frame.Type, f.frame.Data)
+		data := f.frame.Data
+		if f.elided {
+			data = r.restore(data)
+		}
+		if r.toCall(&f.frame, data) {
 			return
 		}
-		data, _, err := cassette.RestoreAudio(f.frame.Data, func(format string, n int) []byte {
-			fm, ferr := audio.ParseFormatLenient(format)
-			if ferr != nil {
-				return cassette.Silence(format, n)
-			}
-			return r.h.tones.get(fm, 440, 0.3).AppendBytes(nil, 0, n)
-		})
-		if err != nil {
-			data = f.frame.Data
-		}
+		// Found once at load: most frames go out as recorded, unscanned.
 		r.write(f.frame.Type, data)
+	case cassette.KindAudio:
+		r.playPacket(&f.frame)
 	case cassette.KindBinary:
 		b := cassette.Frame{Dir: cassette.Server, Kind: cassette.KindBinary, Data: f.frame.Data}
 		r.deliver(&b)
@@ -212,6 +214,22 @@ func (r *replayer) replayFrame(f replayFrame) {
 	case cassette.KindError:
 		r.closeWith(1006, f.frame.Reason)
 	}
+}
+
+// restore re-synthesises the elided audio of a recorded event as a tone of
+// its length.
+func (r *replayer) restore(data []byte) []byte {
+	out, _, err := cassette.RestoreAudio(data, func(format string, n int) []byte {
+		fm, ferr := audio.ParseFormatLenient(format)
+		if ferr != nil {
+			return cassette.Silence(format, n)
+		}
+		return r.h.tones.get(fm, 440, 0.3).AppendBytes(nil, 0, n)
+	})
+	if err != nil {
+		return data
+	}
+	return out
 }
 
 // handle matches a client event against the recording; what the table of

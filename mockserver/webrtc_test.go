@@ -560,3 +560,81 @@ func TestWebRTCControlSocket(t *testing.T) {
 		t.Errorf("the call's end closed the control socket with %v, want 1000", ce)
 	}
 }
+
+// TestReplayToAWebRTCCall: a cassette replayed to a WebRTC call plays its
+// assistant audio on the track, not as audio deltas on the data channel,
+// the call reporting output_audio_buffer.started and .stopped once each:
+// a WebSocket recording (its audio deltas, µ-law ones too, elided ones
+// re-synthesised) and a WebRTC call's own transcript (its packets).
+func TestReplayToAWebRTCCall(t *testing.T) {
+	t.Parallel()
+	const ulaw = `{"type":"session.update","session":{"type":"realtime","audio":{"output":{"format":{"type":"audio/pcmu"}}}}}`
+	recordWS := func(t *testing.T, update string) *mockserver.Transcript {
+		srv := startServer(t, &mockserver.Options{KeepTranscripts: true})
+		c := dial(t, srv, dialects[3])
+		c.next()
+		if update != "" {
+			c.send(update)
+			c.until("session.updated")
+		}
+		c.send(`{"type":"response.create"}`)
+		c.until("rate_limits.updated")
+		c.conn.Close(websocket.StatusNormalClosure, "")
+		srv.Close()
+		return srv.Transcripts()[0]
+	}
+	recordCall := func(t *testing.T) *mockserver.Transcript {
+		ended := make(chan *mockserver.Transcript, 1)
+		srv := startServer(t, &mockserver.Options{KeepTranscripts: true, OnSessionEnd: func(tr *mockserver.Transcript) { ended <- tr }})
+		c := newRTCClient(t, srv.URL()+"/v1/realtime/calls")
+		n := 0
+		c.until("session.created", &n)
+		c.send(`{"type":"response.create"}`)
+		c.until("output_audio_buffer.stopped", &n)
+		c.pc.Close()
+		return <-ended
+	}
+	cases := []struct {
+		name   string
+		record func(*testing.T) *mockserver.Transcript
+		update string // the client's session.update, as recorded
+		elide  bool
+	}{
+		{"WebSocket recording", func(t *testing.T) *mockserver.Transcript { return recordWS(t, "") }, "", false},
+		{"its audio elided", func(t *testing.T) *mockserver.Transcript { return recordWS(t, "") }, "", true},
+		{"µ-law audio", func(t *testing.T) *mockserver.Transcript { return recordWS(t, ulaw) }, ulaw, false},
+		{"a WebRTC call's transcript", recordCall, "", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cas := toCassette(t, tc.record(t), tc.elide)
+			srv := startServer(t, &mockserver.Options{Cassette: cas})
+			c := newRTCClient(t, srv.URL()+"/v1/realtime/calls")
+			n := 0
+			c.until("session.created", &n)
+			if tc.update != "" {
+				c.send(tc.update)
+				c.until("session.updated", &n)
+			}
+			c.send(`{"type":"response.create"}`)
+			seen := c.until("output_audio_buffer.stopped", &n)
+			c.mu.Lock()
+			packets := c.packets
+			c.mu.Unlock()
+			// The default reply is 1750 ms of audio: 88 packets of 20 ms
+			// (the last one part silence); two may be in flight still.
+			if packets < 86 || packets > 88 {
+				t.Errorf("%d RTP packets of the replayed reply, want 88", packets)
+			}
+			counts := map[string]int{}
+			for _, s := range seen {
+				counts[s]++
+			}
+			if counts["response.output_audio.delta"] != 0 || counts["output_audio_buffer.started"] != 1 || counts["output_audio_buffer.stopped"] != 1 {
+				t.Errorf("data channel: %d audio deltas, %d started, %d stopped; want 0, 1, 1 (%v)", counts["response.output_audio.delta"],
+					counts["output_audio_buffer.started"], counts["output_audio_buffer.stopped"], seen)
+			}
+		})
+	}
+}
