@@ -131,7 +131,9 @@ turns:
 			}
 			// It fires again after the prompt; speech disarms it.
 			t1 := clk.Now()
-			c.appendAudio(speechFixture(t)[:2*48000], 4800)
+			// The speech up to 300 ms past its onset: it has no pause in which
+			// VAD could end the turn and a new reply arm the timeout again.
+			c.appendAudio(speechFixture(t)[:1200*48], 4800)
 			c.until("input_audio_buffer.speech_started")
 			if next, ok := clk.Next(); ok && next.Sub(t1) <= 10*time.Second {
 				t.Errorf("a step is pending at +%v after the user began to speak; the next should be the session's expiry", next.Sub(t1))
