@@ -3,8 +3,10 @@ package mockserver
 import (
 	"context"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 	"github.com/rtmock/rtmock/cassette"
@@ -19,7 +21,8 @@ import (
 // events it sends go into the session's pipeline as the data channel's do,
 // in arrival order. The session started with the call: attaching sends no
 // session.created. The call's end closes its control sockets with 1000; a
-// control socket's close leaves the call up.
+// control socket's close leaves the call up. An id of no call that is up,
+// or an ephemeral key, gets the service's 404 call_id_not_found.
 
 // controlQueue bounds the events waiting for a control socket's writer; a
 // socket that falls that far behind is closed (1008), not the call.
@@ -36,16 +39,17 @@ type sideband struct {
 // their own goroutine, so a slow reader never stalls the session.
 type controlSocket struct {
 	conn   *websocket.Conn
-	out    chan []byte // nil: close with 1000 once what came before is written
+	wait   time.Duration // how long one write may block (Options.WriteTimeout)
+	out    chan []byte   // nil: close with 1000 once what came before is written
 	quit   chan struct{}
 	done   chan struct{} // the writer returned
 	closed chan struct{} // the close that stop started is over
 	once   sync.Once
 }
 
-func newControlSocket(conn *websocket.Conn) *controlSocket {
-	return &controlSocket{conn: conn, out: make(chan []byte, controlQueue), quit: make(chan struct{}), done: make(chan struct{}),
-		closed: make(chan struct{})}
+func newControlSocket(conn *websocket.Conn, wait time.Duration) *controlSocket {
+	return &controlSocket{conn: conn, wait: wait, out: make(chan []byte, controlQueue), quit: make(chan struct{}),
+		done: make(chan struct{}), closed: make(chan struct{})}
 }
 
 // add attaches c, unless the call is over.
@@ -123,12 +127,23 @@ func (c *controlSocket) write() {
 				c.stop(websocket.StatusNormalClosure, "call ended")
 				return
 			}
-			if err := c.conn.Write(context.Background(), websocket.MessageText, b); err != nil {
-				c.stop(websocket.StatusInternalError, "write failed")
+			if !c.send(b) {
 				return
 			}
 		}
 	}
+}
+
+// send writes one event; a reader that takes none for the write timeout
+// loses its socket, as a slow WebSocket client does.
+func (c *controlSocket) send(b []byte) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), c.wait)
+	defer cancel()
+	if err := c.conn.Write(ctx, websocket.MessageText, b); err != nil {
+		c.stop(websocket.StatusInternalError, "write failed")
+		return false
+	}
+	return true
 }
 
 // liveCall returns the session and transport of the WebRTC call id while
@@ -145,26 +160,43 @@ func (h *Handler) liveCall(id string) (*session, *rtcTransport) {
 }
 
 // callControl serves ?call_id= of a WebRTC call: the call's control socket,
-// or 404 call_id_not_found when no call of that id is up (the service's
-// answer to a control socket of a call it has not established; simulated
-// SIP calls are sipControl's). It reports whether it answered.
+// or 404 call_id_not_found when no call of that id is up, as the service
+// answers a control socket of a call it does not hold, and when the key is
+// an ephemeral one, as it answers those (docs/webrtc.md; simulated SIP
+// calls are sipControl's). A wrong standard key is refused as on any
+// WebSocket (authorize). It reports whether it answered.
 func (h *Handler) callControl(w http.ResponseWriter, r *http.Request, hs *handshakeInfo) bool {
 	id := hs.query["call_id"]
-	if id == "" || hs.fatal != nil || hs.accepted != nil {
+	if id == "" || hs.accepted != nil {
 		return false
 	}
 	if _, sip := h.rtc.SIPCall(id); sip {
 		return false
 	}
+	key, bearer := credentials(r, offeredSubprotocols(r))
+	ephemeral := strings.HasPrefix(key, ephemeralPrefix) || strings.HasPrefix(bearer, ephemeralPrefix)
+	if hs.fatal != nil && !ephemeral {
+		return false
+	}
 	s, t := h.liveCall(id)
-	if s == nil {
-		herr := &httpError{status: http.StatusNotFound, code: "call_id_not_found", openAI: true,
-			msg: "Call " + id + " is not in progress: a control WebSocket attaches to a call that is up."}
-		herr.writeHTTP(w)
+	if s == nil || ephemeral || s.ended() {
+		(&httpError{status: http.StatusNotFound, code: "call_id_not_found", openAI: true, param: "",
+			msg: "No session found for the provided call_id"}).writeHTTP(w)
+		h.cfg.Logger.Info("control socket refused", "call", truncateForLog(id), "ephemeral_key", ephemeral, "call_up", s != nil)
 		return true
 	}
 	h.serveControl(w, r, hs, s, t)
 	return true
+}
+
+// ephemeralPrefix starts the keys the client_secrets routes mint.
+const ephemeralPrefix = "ek_"
+
+// ended reports whether the session is over (its call ending).
+func (s *session) ended() bool {
+	s.lock()
+	defer s.unlock()
+	return s.closed
 }
 
 // serveControl upgrades the request and attaches it to the call's session
@@ -180,7 +212,7 @@ func (h *Handler) serveControl(w http.ResponseWriter, r *http.Request, hs *hands
 		return
 	}
 	conn.SetReadLimit(h.cfg.MaxMessageBytes)
-	c := newControlSocket(conn)
+	c := newControlSocket(conn, h.cfg.WriteTimeout)
 	if !t.side.add(c) {
 		conn.Close(websocket.StatusNormalClosure, "call ended")
 		return
@@ -195,6 +227,10 @@ func (h *Handler) serveControl(w http.ResponseWriter, r *http.Request, hs *hands
 		f := cassette.Frame{Dir: cassette.Client, Kind: cassette.KindText, Data: data}
 		if typ == websocket.MessageBinary {
 			f.Kind = cassette.KindBinary
+		} else if !utf8.Valid(data) {
+			// RFC 6455 §8.1 fails this connection; the call goes on.
+			c.stop(websocket.StatusInvalidFramePayloadData, "invalid UTF-8 in a text frame")
+			break
 		}
 		s.receive(f)
 		s.waitForSpace()

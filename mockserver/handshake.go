@@ -48,6 +48,7 @@ type httpError struct {
 	code   string
 	msg    string
 	openAI bool // {"error":{"message","type","param","code"}}
+	param  any  // the body's param: nil is null
 }
 
 func (e *httpError) writeHTTP(w http.ResponseWriter) {
@@ -58,7 +59,7 @@ func (e *httpError) writeHTTP(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(e.status)
 	json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{
-		"message": e.msg, "type": realtime.InvalidRequestError, "param": nil, "code": e.code}})
+		"message": e.msg, "type": realtime.InvalidRequestError, "param": e.param, "code": e.code}})
 }
 
 func writeJSONError(w http.ResponseWriter, status int, code, msg string) {

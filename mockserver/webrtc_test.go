@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/coder/websocket"
-	"github.com/rtmock/rtmock/internal/rttest"
 	"io"
 	"net"
 	"net/http"
@@ -511,53 +510,6 @@ func TestWebRTCEventsFitTheDataChannel(t *testing.T) {
 	}
 	if !noted || tr.CloseCode != 1000 {
 		t.Errorf("noted %v, closed %d; want the unsent event noted and the call ended by the client's hang-up", noted, tr.CloseCode)
-	}
-}
-
-// TestWebRTCControlSocket: a server attaches to a WebRTC call with the
-// call's id (?call_id=, its standard key): it sees the call's events, and
-// what it sends goes into the same session, which the browser's data
-// channel shows; a bad event gets the service's error and the call goes
-// on; the call's end closes the socket with 1000, and an id of no call up
-// is refused with 404 call_id_not_found.
-func TestWebRTCControlSocket(t *testing.T) {
-	t.Parallel()
-	srv := startServer(t, nil)
-	auth := &rttest.DialOptions{Header: http.Header{"Authorization": {"Bearer test-key"}}}
-	for _, path := range []string{"/v1/realtime", "/openai/v1/realtime"} {
-		_, resp, err := rttest.TryDial(t, srv.URL()+path+"?call_id=rtc_nosuchcall", auth)
-		if err == nil || resp == nil || resp.StatusCode != http.StatusNotFound {
-			t.Fatalf("%s: control socket of no call: err %v, response %v", path, err, resp)
-		}
-	}
-	c := newRTCClient(t, srv.URL()+"/v1/realtime/calls")
-	n := 0
-	c.until("session.created", &n)
-	side := rttest.Dial(t, srv.URL()+"/v1/realtime?call_id="+c.callID, auth)
-
-	side.Send(`{"type":"session.update","session":{"type":"realtime","instructions":"Answer as the concierge."}}`)
-	if got := side.Next(); got.Type != "session.updated" || got.Str("session.instructions") != "Answer as the concierge." {
-		t.Fatalf("the control socket got %s, want its session.updated", got.Raw)
-	}
-	c.until("session.updated", &n)
-	if got := c.last("session.updated")["session"].(map[string]any)["instructions"]; got != "Answer as the concierge." {
-		t.Errorf("the data channel's session.updated has instructions %v", got)
-	}
-
-	side.Send(`{"type":"response.creat"}`)
-	if got := side.Next(); got.Type != "error" || got.Str("error.code") != "invalid_value" {
-		t.Errorf("a bad event on the control socket got %s, want the service's error", got.Raw)
-	}
-	side.Send(`{"type":"response.create"}`)
-	side.Until("response.done")
-	seen := c.until("response.done", &n)
-	if !contains(seen, "response.created") {
-		t.Errorf("the data channel did not see the reply the control socket asked for: %v", seen)
-	}
-
-	c.pc.Close()
-	if ce := side.CloseError(); ce.Code != websocket.StatusNormalClosure {
-		t.Errorf("the call's end closed the control socket with %v, want 1000", ce)
 	}
 }
 
