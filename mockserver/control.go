@@ -36,20 +36,23 @@ type sideband struct {
 }
 
 // controlSocket is one attached control WebSocket: its frames go out from
-// their own goroutine, so a slow reader never stalls the session.
+// their own goroutine, so a slow reader never stalls the session. It is
+// attached before the upgrade, so every event sent after the client has
+// the 101 reaches it.
 type controlSocket struct {
-	conn   *websocket.Conn
-	wait   time.Duration // how long one write may block (Options.WriteTimeout)
-	out    chan []byte   // nil: close with 1000 once what came before is written
+	conn   *websocket.Conn // set before ready closes; nil when the upgrade failed
+	ready  chan struct{}   // the upgrade is over
+	wait   time.Duration   // how long one write may block (Options.WriteTimeout)
+	out    chan []byte     // nil: close with 1000 once what came before is written
 	quit   chan struct{}
 	done   chan struct{} // the writer returned
 	closed chan struct{} // the close that stop started is over
 	once   sync.Once
 }
 
-func newControlSocket(conn *websocket.Conn, wait time.Duration) *controlSocket {
-	return &controlSocket{conn: conn, wait: wait, out: make(chan []byte, controlQueue), quit: make(chan struct{}),
-		done: make(chan struct{}), closed: make(chan struct{})}
+func newControlSocket(wait time.Duration) *controlSocket {
+	return &controlSocket{ready: make(chan struct{}), wait: wait, out: make(chan []byte, controlQueue),
+		quit: make(chan struct{}), done: make(chan struct{}), closed: make(chan struct{})}
 }
 
 // add attaches c, unless the call is over.
@@ -110,7 +113,9 @@ func (c *controlSocket) stop(code websocket.StatusCode, reason string) {
 		close(c.quit)
 		go func() {
 			defer close(c.closed)
-			c.conn.Close(code, reason)
+			if <-c.ready; c.conn != nil {
+				c.conn.Close(code, reason)
+			}
 		}()
 	})
 }
@@ -179,13 +184,14 @@ func (h *Handler) callControl(w http.ResponseWriter, r *http.Request, hs *handsh
 		return false
 	}
 	s, t := h.liveCall(id)
-	if s == nil || ephemeral || s.ended() {
+	c := newControlSocket(h.cfg.WriteTimeout)
+	if s == nil || ephemeral || s.ended() || !t.side.add(c) {
 		(&httpError{status: http.StatusNotFound, code: "call_id_not_found", openAI: true, param: "",
 			msg: "No session found for the provided call_id"}).writeHTTP(w)
 		h.cfg.Logger.Info("control socket refused", "call", truncateForLog(id), "ephemeral_key", ephemeral, "call_up", s != nil)
 		return true
 	}
-	h.serveControl(w, r, hs, s, t)
+	h.serveControl(w, r, hs, s, t, c)
 	return true
 }
 
@@ -199,9 +205,9 @@ func (s *session) ended() bool {
 	return s.closed
 }
 
-// serveControl upgrades the request and attaches it to the call's session
-// until the socket or the call ends.
-func (h *Handler) serveControl(w http.ResponseWriter, r *http.Request, hs *handshakeInfo, s *session, t *rtcTransport) {
+// serveControl upgrades the request of c, attached to the call's session,
+// and serves it until the socket or the call ends.
+func (h *Handler) serveControl(w http.ResponseWriter, r *http.Request, hs *handshakeInfo, s *session, t *rtcTransport, c *controlSocket) {
 	rc := http.NewResponseController(w)
 	rc.SetReadDeadline(time.Time{})
 	rc.SetWriteDeadline(time.Time{})
@@ -209,14 +215,15 @@ func (h *Handler) serveControl(w http.ResponseWriter, r *http.Request, hs *hands
 		CompressionMode: websocket.CompressionDisabled})
 	if err != nil {
 		h.cfg.Logger.Info("upgrade failed", "err", err)
+		t.side.remove(c)
+		close(c.ready)
+		c.stop(websocket.StatusNormalClosure, "")
+		<-c.closed
 		return
 	}
 	conn.SetReadLimit(h.cfg.MaxMessageBytes)
-	c := newControlSocket(conn, h.cfg.WriteTimeout)
-	if !t.side.add(c) {
-		conn.Close(websocket.StatusNormalClosure, "call ended")
-		return
-	}
+	c.conn = conn
+	close(c.ready)
 	go c.write()
 	h.cfg.Logger.Info("control socket attached", "call", hs.query["call_id"], "session", s.info.ID)
 	for {
