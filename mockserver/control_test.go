@@ -45,8 +45,9 @@ func post(t *testing.T, url, body string) (int, []byte) {
 // TestWebRTCControlSocket: the control socket sees the call's events, and
 // what it sends goes into the same session, which the browser's data
 // channel shows; a bad event gets the service's error and the call goes
-// on; a second socket sees the same events; the call keeps one transcript,
-// the socket's events among its client frames.
+// on; a second socket sees the same events; a socket failed by a frame
+// that is not UTF-8 leaves the call up; the call keeps one transcript, the
+// socket's events among its client frames.
 func TestWebRTCControlSocket(t *testing.T) {
 	t.Parallel()
 	ended := make(chan *mockserver.Transcript, 1)
@@ -90,6 +91,16 @@ func TestWebRTCControlSocket(t *testing.T) {
 		}
 	}
 
+	bad := rttest.Dial(t, srv.URL()+"/v1/realtime?call_id="+c.callID, bearerAuth)
+	if err := bad.Conn.Write(bad.Ctx, websocket.MessageText, []byte{'{', 0xff, '}'}); err != nil {
+		t.Fatal(err)
+	}
+	if ce := bad.CloseError(); ce.Code != websocket.StatusInvalidFramePayloadData {
+		t.Errorf("a text frame not UTF-8 closed its socket with %v, want 1007", ce)
+	}
+	side.Send(`{"type":"input_audio_buffer.clear"}`)
+	side.Until("input_audio_buffer.cleared") // the call is up: it answers
+
 	c.pc.Close()
 	for _, s := range []*rttest.Client{side, other} {
 		if ce := s.CloseError(); ce.Code != websocket.StatusNormalClosure {
@@ -103,7 +114,7 @@ func TestWebRTCControlSocket(t *testing.T) {
 			client = append(client, f.Type)
 		}
 	}
-	if want := "session.update response.creat response.create"; strings.Join(client, " ") != want {
+	if want := "session.update response.creat response.create input_audio_buffer.clear"; strings.Join(client, " ") != want {
 		t.Errorf("the call's transcript has client events %v, want %s", client, want)
 	}
 	if tr.Transport != "webrtc" {
